@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The one output layer: every command writes each field once, and the same
+ * call renders text or JSON (after iproute2's print_*(PRINT_ANY, ...)).
+ * Errors follow the format: {"error": "..."} under --json.
+ */
+#ifndef VNP_OUTPUT_H
+#define VNP_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum vnp_out_mode {
+	VNP_OUT_TEXT,
+	VNP_OUT_JSON,
+};
+
+struct vnp_out;
+
+struct vnp_out *vnp_out_new(enum vnp_out_mode mode, FILE *fp);
+/* closes any open JSON containers, ends with a newline, frees */
+void vnp_out_free(struct vnp_out *o);
+bool vnp_out_is_json(const struct vnp_out *o);
+
+/* containers: @key is NULL inside arrays and at the top level */
+void vnp_out_open_object(struct vnp_out *o, const char *key);
+void vnp_out_close_object(struct vnp_out *o);
+void vnp_out_open_array(struct vnp_out *o, const char *key);
+void vnp_out_close_array(struct vnp_out *o);
+
+/*
+ * Fields: in JSON, "key": value; in text, printf(@fmt, value) when @fmt is
+ * not NULL. A NaN double is null in JSON and "-" in text.
+ */
+void vnp_out_str(struct vnp_out *o, const char *key, const char *fmt, const char *v);
+void vnp_out_int(struct vnp_out *o, const char *key, const char *fmt, long long v);
+void vnp_out_double(struct vnp_out *o, const char *key, const char *fmt, double v);
+void vnp_out_bool(struct vnp_out *o, const char *key, const char *fmt, bool v);
+/* text only */
+void vnp_out_text(struct vnp_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vnp_out_nl(struct vnp_out *o);
+
+/*
+ * vnp_out_err() - report an error in the output's format
+ * Returns @status so that "return vnp_out_err(o, 1, ...)" ends a command.
+ */
+int vnp_out_err(struct vnp_out *o, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* JSON string escaping, for writers that stream (export) */
+void vnp_json_string(FILE *fp, const char *s);
+
+#endif

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Private declarations shared by the library's areas. Not installed. */
+#ifndef VNETPROF_LOCAL_H
+#define VNETPROF_LOCAL_H
+
+#include "vnetprof.h"
+
+#include <errno.h>
+
+#ifndef __printf
+#define __printf(a, b) __attribute__((format(printf, a, b)))
+#endif
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void vnp_print(enum vnp_print_level level, const char *fmt, ...) __printf(2, 3);
+#define pr_warn(...) vnp_print(VNP_WARN, __VA_ARGS__)
+#define pr_info(...) vnp_print(VNP_INFO, __VA_ARGS__)
+#define pr_debug(...) vnp_print(VNP_DEBUG, __VA_ARGS__)
+
+/*
+ * vnp_fail() - record why a call fails and return @err (a negative errno)
+ * so that "return vnp_fail(-EINVAL, ...)" reads as one statement.
+ */
+int vnp_fail(int err, const char *fmt, ...) __printf(2, 3);
+/* vnp_fail() for functions that return pointers: sets errno, returns NULL */
+void *vnp_fail_null(int err, const char *fmt, ...) __printf(2, 3);
+void vnp_errmsg_clear(void);
+
+/* helpers */
+char *vnp_strdup(const char *s); /* NULL-safe */
+int vnp_read_file(const char *path, char *buf, size_t size); /* returns length or -errno */
+double vnp_now_mono(void);
+double vnp_now_wall(void);
+int vnp_parse_cpulist(const char *s, unsigned char *set, int max); /* returns highest cpu+1 */
+
+#endif

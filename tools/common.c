@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Helpers shared by the subcommands. */
+#include "vnetprof-tool.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int usage_error(struct vnp_out *o, const char *cmd, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return vnp_out_err(o, EXIT_USAGE, "%s: %s (see 'vnetprof %s --help')", cmd, msg, cmd);
+}
+
+bool wants_json(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
+			return true;
+	}
+	return false;
+}
+
+const char *lib_err(int err)
+{
+	const char *m = vnp_errmsg();
+
+	return *m ? m : strerror(err < 0 ? -err : err);
+}
+
+int print_help(const char *text)
+{
+	fputs(text, stdout);
+	return EXIT_OK;
+}
+
+void print_labels(struct vnp_out *o, const struct vnp_run_info *ri)
+{
+	vnp_out_open_object(o, "labels");
+	for (size_t l = 0; l < ri->nlabels; l++) {
+		vnp_out_text(o, "%s", l ? "," : "");
+		vnp_out_str(o, ri->labels[l].key, NULL, ri->labels[l].value);
+		vnp_out_text(o, "%s=%s", ri->labels[l].key, ri->labels[l].value);
+	}
+	vnp_out_close_object(o);
+}
+
+int parse_label(struct vnp_run_info *info, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	char key[128];
+
+	if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof(key))
+		return -EINVAL;
+	memcpy(key, kv, eq - kv);
+	key[eq - kv] = '\0';
+	for (const char *p = key; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' ||
+		      (p > key && *p >= '0' && *p <= '9')))
+			return -EINVAL;
+	return vnp_run_info_add_label(info, key, eq + 1);
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Shared by the subcommands of the vnetprof program. */
+#ifndef VNETPROF_TOOL_H
+#define VNETPROF_TOOL_H
+
+#include "output/output.h"
+#include "vnetprof.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#define DEFAULT_DB "vnetprof.db"
+
+/* exit statuses (docs/STYLE.md §12) */
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+int cmd_record(int argc, char **argv);
+int cmd_runs(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+
+/*
+ * usage_error() - a usage error in the command's output format: one line,
+ * a pointer to --help, exit status 2.
+ */
+int usage_error(struct vnp_out *o, const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* true if argv holds --json (so that even option errors come out as JSON) */
+bool wants_json(int argc, char **argv);
+
+/* the message for a failed library call: vnp_errmsg() or strerror */
+const char *lib_err(int err);
+
+/* print help text; @text holds USAGE and EXAMPLES */
+int print_help(const char *text);
+
+/* a run's labels: a JSON object, or k=v,k=v in text */
+void print_labels(struct vnp_out *o, const struct vnp_run_info *ri);
+
+/* parse K=V into @info's labels; returns 0 or -EINVAL */
+int parse_label(struct vnp_run_info *info, const char *kv);
+
+#endif
