@@ -62,3 +62,41 @@ need_root() {
 		exit 77
 	fi
 }
+
+# netns_pair: two namespaces joined by a veth pair, IPv6 off and a static
+# neighbour entry on each side, so that the only frames on the link are the
+# ones a test sends. Sets NS_A NS_B DEV_A DEV_B IP_A IP_B; removed on exit.
+netns_pair() {
+	local tag=vt$$
+	NS_A=vnpt-$$-a
+	NS_B=vnpt-$$-b
+	DEV_A=${tag}a
+	DEV_B=${tag}b
+	IP_A=198.18.0.1
+	IP_B=198.18.0.2
+	t_on_exit "ip netns del $NS_A 2>/dev/null; ip netns del $NS_B 2>/dev/null"
+	ip netns add "$NS_A" && ip netns add "$NS_B" || return 1
+	local ns
+	for ns in "$NS_A" "$NS_B"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 || return 1
+	done
+	ip link add "$DEV_A" netns "$NS_A" type veth peer name "$DEV_B" netns "$NS_B" || return 1
+	ip -n "$NS_A" addr add "$IP_A/30" dev "$DEV_A" && ip -n "$NS_B" addr add "$IP_B/30" dev "$DEV_B" || return 1
+	ip -n "$NS_A" link set "$DEV_A" up && ip -n "$NS_B" link set "$DEV_B" up || return 1
+	ip -n "$NS_A" link set lo up && ip -n "$NS_B" link set lo up
+	local mac_a mac_b
+	mac_a=$(ip netns exec "$NS_A" cat "/sys/class/net/$DEV_A/address")
+	mac_b=$(ip netns exec "$NS_B" cat "/sys/class/net/$DEV_B/address")
+	ip -n "$NS_A" neigh replace "$IP_B" lladdr "$mac_b" dev "$DEV_A" nud permanent &&
+		ip -n "$NS_B" neigh replace "$IP_A" lladdr "$mac_a" dev "$DEV_B" nud permanent
+}
+
+# stat_of NS DEV FILE: a value of the device's statistics, read inside its namespace
+stat_of() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"; }
+
+# tracefs_state: what must be the same before and after a run
+tracefs_state() {
+	local T=/sys/kernel/tracing
+	ls "$T/instances" 2>/dev/null
+	cat "$T/set_event" "$T/tracing_on" "$T/current_tracer" 2>/dev/null
+}

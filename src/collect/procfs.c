@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "collect/procfs.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* read a whole small file through an open fd, from the start */
+static int pread_all(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < size - 1) {
+		n = pread(fd, buf + len, size - 1 - len, (off_t)len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	buf[len] = '\0';
+	return (int)len;
+}
+
+/* ---- interface statistics ---- */
+
+/*
+ * From /proc/net/dev of the device's namespace: the file is opened inside
+ * that namespace and stays bound to it, so DEV@NETNS works without the
+ * recorder living there. The counters are those of the device's
+ * statistics in sysfs (dev_get_stats()); "drop" also holds rx_missed.
+ */
+struct vnp_netdev {
+	int fd;
+	char key[24]; /* "name:" */
+	char buf[65536];
+};
+
+static int open_in_netns(const char *netns, const char *path)
+{
+	char nspath[300];
+	int self, target, fd, e;
+
+	if (!netns)
+		return open(path, O_RDONLY | O_CLOEXEC);
+	if (strchr(netns, '/') || !*netns)
+		return -(errno = EINVAL);
+	snprintf(nspath, sizeof(nspath), "/run/netns/%s", netns);
+	target = open(nspath, O_RDONLY | O_CLOEXEC);
+	if (target < 0)
+		return -1;
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0 || setns(target, CLONE_NEWNET)) {
+		e = errno;
+		close(target);
+		if (self >= 0)
+			close(self);
+		errno = e;
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	e = errno;
+	if (setns(self, CLONE_NEWNET))
+		abort(); /* cannot return to our own namespace: nothing sane is left */
+	close(self);
+	close(target);
+	errno = e;
+	return fd;
+}
+
+struct vnp_netdev *vnp_netdev_open(const char *spec)
+{
+	char dev[64], *at, netns[256] = "";
+	struct vnp_netdev *nd;
+	double v[NETDEV_NSTATS];
+	int err;
+
+	snprintf(dev, sizeof(dev), "%s", spec);
+	at = strchr(dev, '@');
+	if (at) {
+		*at = '\0';
+		snprintf(netns, sizeof(netns), "%s", strchr(spec, '@') + 1);
+	}
+	if (!*dev || strchr(dev, '/') || strchr(dev, ':') || strlen(dev) >= 16)
+		return vnp_fail_null(-EINVAL, "'%s' is not a network device name (DEV or "
+				     "DEV@NETNS)", spec);
+	nd = calloc(1, sizeof(*nd));
+	if (!nd)
+		return NULL;
+	nd->fd = open_in_netns(at ? netns : NULL, "/proc/self/net/dev");
+	if (nd->fd < 0) {
+		err = errno;
+		free(nd);
+		if (at && (err == ENOENT || err == EINVAL))
+			return vnp_fail_null(-ENOENT, "unknown network namespace '%s'; 'ip netns' "
+					     "lists them", netns);
+		return vnp_fail_null(-err, "cannot open the interface statistics of %s: %s", spec,
+				     strerror(err));
+	}
+	snprintf(nd->key, sizeof(nd->key), "%s:", dev);
+	if (vnp_netdev_read(nd, v)) {
+		vnp_netdev_close(nd);
+		return vnp_fail_null(-ENODEV, "unknown device '%s'; 'ip %slink' lists the devices "
+				     "of %s%s", dev, at ? "-n NETNS " : "",
+				     at ? "namespace " : "this network namespace", at ? netns : "");
+	}
+	return nd;
+}
+
+int vnp_netdev_read(struct vnp_netdev *nd, double out[NETDEV_NSTATS])
+{
+	/* columns after "name:": rx bytes packets errs drop ..., tx from the 9th */
+	static const int col[NETDEV_NSTATS] = { 0, 8, 1, 9, 3, 11 };
+	unsigned long long v[16];
+	size_t klen = strlen(nd->key);
+	int n = pread_all(nd->fd, nd->buf, sizeof(nd->buf));
+	char *p;
+
+	if (n <= 0)
+		return n < 0 ? n : -ENODEV;
+	for (p = nd->buf; p; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		while (*p == ' ')
+			p++;
+		if (!strncmp(p, nd->key, klen))
+			break;
+	}
+	if (!p)
+		return -ENODEV;
+	p += klen;
+	for (int i = 0; i < 16; i++) {
+		char *end;
+
+		v[i] = strtoull(p, &end, 10);
+		if (end == p)
+			return -EIO;
+		p = end;
+	}
+	for (int i = 0; i < NETDEV_NSTATS; i++)
+		out[i] = (double)v[col[i]];
+	return 0;
+}
+
+void vnp_netdev_close(struct vnp_netdev *nd)
+{
+	if (!nd)
+		return;
+	close(nd->fd);
+	free(nd);
+}
+
+/* ---- CPU time per mode ---- */
+
+/* /proc/stat's order; "user" includes "guest" there (and so here) */
+const char *const vnp_cpustat_modes[CPUSTAT_NMODES] = {
+	"user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal", "guest",
+};
+
+struct vnp_cpustat {
+	int fd;
+	double tick;
+	char buf[4096];
+};
+
+struct vnp_cpustat *vnp_cpustat_open(void)
+{
+	struct vnp_cpustat *cs = calloc(1, sizeof(*cs));
+	long hz = sysconf(_SC_CLK_TCK);
+
+	if (!cs)
+		return NULL;
+	cs->fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
+	if (cs->fd < 0) {
+		free(cs);
+		return vnp_fail_null(-errno, "cannot open /proc/stat: %s", strerror(errno));
+	}
+	cs->tick = 1.0 / (hz > 0 ? hz : 100);
+	return cs;
+}
+
+int vnp_cpustat_read(struct vnp_cpustat *cs, double out[CPUSTAT_NMODES])
+{
+	char *p;
+	int n;
+
+	/* the aggregate "cpu " line comes first; 4 KiB always holds it */
+	n = pread(cs->fd, cs->buf, sizeof(cs->buf) - 1, 0);
+	if (n < 5 || strncmp(cs->buf, "cpu ", 4))
+		return -EIO;
+	cs->buf[n] = '\0';
+	p = cs->buf + 4;
+	for (int i = 0; i < CPUSTAT_NMODES; i++) {
+		char *end;
+		unsigned long long v = strtoull(p, &end, 10);
+
+		if (end == p)
+			return -EIO;
+		out[i] = (double)v * cs->tick;
+		p = end;
+	}
+	return 0;
+}
+
+void vnp_cpustat_close(struct vnp_cpustat *cs)
+{
+	if (!cs)
+		return;
+	close(cs->fd);
+	free(cs);
+}
+
+/* ---- run-queue delay ---- */
+
+struct vnp_runq {
+	int fd;
+	bool psi;
+	char buf[65536];
+};
+
+struct vnp_runq *vnp_runq_open(void)
+{
+	struct vnp_runq *rq = calloc(1, sizeof(*rq));
+	double v;
+
+	if (!rq)
+		return NULL;
+	rq->fd = open("/proc/schedstat", O_RDONLY | O_CLOEXEC);
+	if (rq->fd < 0) {
+		rq->psi = true;
+		rq->fd = open("/proc/pressure/cpu", O_RDONLY | O_CLOEXEC);
+	}
+	if (rq->fd < 0 || vnp_runq_read(rq, &v)) {
+		if (rq->fd >= 0)
+			close(rq->fd);
+		free(rq);
+		return vnp_fail_null(-ENOENT, "no run-queue delay: the kernel has neither "
+				     "/proc/schedstat (CONFIG_SCHEDSTATS) nor CPU pressure "
+				     "(CONFIG_PSI, boot with psi=1)");
+	}
+	return rq;
+}
+
+const char *vnp_runq_series(const struct vnp_runq *rq)
+{
+	return rq->psi ? "cpu_pressure_seconds{level=\"some\"}" : "runqueue_delay_seconds";
+}
+
+int vnp_runq_read(struct vnp_runq *rq, double *seconds)
+{
+	int n = pread_all(rq->fd, rq->buf, sizeof(rq->buf));
+	double total = 0;
+	char *p;
+
+	if (n <= 0)
+		return -EIO;
+	if (rq->psi) {
+		/* "some avg10=0.00 avg60=0.00 avg300=0.00 total=USEC" */
+		p = strstr(rq->buf, "total=");
+		if (strncmp(rq->buf, "some", 4) || !p)
+			return -EIO;
+		*seconds = strtoull(p + 6, NULL, 10) * 1e-6;
+		return 0;
+	}
+	/* per CPU: "cpuN f1 .. f9": field 8 is the time tasks waited to run (ns) */
+	for (p = strstr(rq->buf, "\ncpu"); p; p = strstr(p + 1, "\ncpu")) {
+		char *q = p + 4;
+		unsigned long long v = 0;
+
+		while (*q && *q != ' ')
+			q++;
+		for (int f = 1; f <= 8; f++)
+			v = strtoull(q, &q, 10);
+		total += (double)v;
+	}
+	*seconds = total * 1e-9;
+	return 0;
+}
+
+void vnp_runq_close(struct vnp_runq *rq)
+{
+	if (!rq)
+		return;
+	close(rq->fd);
+	free(rq);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Readers of cumulative kernel counters in /proc and /sys: interface
+ * statistics, CPU time per mode, run-queue delay. Each read returns the
+ * running totals; the recorder turns them into per-bin deltas.
+ */
+#ifndef VNP_PROCFS_H
+#define VNP_PROCFS_H
+
+#include "collect/collect.h"
+
+enum { NETDEV_RX_BYTES, NETDEV_TX_BYTES, NETDEV_RX_PACKETS, NETDEV_TX_PACKETS,
+       NETDEV_RX_DROPPED, NETDEV_TX_DROPPED, NETDEV_NSTATS };
+
+struct vnp_netdev;
+struct vnp_netdev *vnp_netdev_open(const char *dev);
+/* totals in @out; -ENODEV once the device is gone */
+int vnp_netdev_read(struct vnp_netdev *nd, double out[NETDEV_NSTATS]);
+void vnp_netdev_close(struct vnp_netdev *nd);
+
+#define CPUSTAT_NMODES 9
+extern const char *const vnp_cpustat_modes[CPUSTAT_NMODES];
+struct vnp_cpustat;
+struct vnp_cpustat *vnp_cpustat_open(void);
+/* seconds per mode since boot, summed over CPUs */
+int vnp_cpustat_read(struct vnp_cpustat *cs, double out[CPUSTAT_NMODES]);
+void vnp_cpustat_close(struct vnp_cpustat *cs);
+
+/*
+ * Run-queue delay: the sum of the time tasks waited on run queues, from
+ * /proc/schedstat (CONFIG_SCHEDSTATS), or else the time some task waited
+ * for a CPU from /proc/pressure/cpu (PSI). NULL if the kernel has neither.
+ */
+struct vnp_runq;
+struct vnp_runq *vnp_runq_open(void);
+/* the series name this reader fills */
+const char *vnp_runq_series(const struct vnp_runq *rq);
+int vnp_runq_read(struct vnp_runq *rq, double *seconds);
+void vnp_runq_close(struct vnp_runq *rq);
+
+#endif

@@ -1,0 +1,62 @@
+#!/bin/bash
+# Exact counts: N datagrams across a veth in namespaces this test creates,
+# counted by the in-kernel filtered counter, by --by dev, and by -T, against
+# the kernel's own interface statistics and the receiver's count.
+. "$(dirname "$0")/../lib.sh"
+need_root
+cd "$T_TMP"
+before=$(tracefs_state)
+netns_pair || { fail "could not build the namespace pair"; t_done; exit 1; }
+
+N=5000
+tx0=$(stat_of "$NS_A" "$DEV_A" tx_packets)
+txb0=$(stat_of "$NS_A" "$DEV_A" tx_bytes)
+ip netns exec "$NS_B" "$UDPSEND" -l 9000 6 > sink.out &
+sink=$!
+t_on_exit "kill $sink 2>/dev/null"
+until grep -q listening sink.out 2>/dev/null; do sleep 0.05; done
+
+run "$VNETPROF" record -q -i 100ms -o r.db --run counts \
+	-e net:net_dev_xmit --filter "name == \"$DEV_A\"" -T "$DEV_A@$NS_A" \
+	-- ip netns exec "$NS_A" "$UDPSEND" "$IP_B" 9000 "$N" 200
+check "record exits with the command's status 0 (rc=$RC: $ERR)" [ "$RC" = 0 ]
+wait $sink
+got=$(tail -n 1 sink.out)
+tx1=$(stat_of "$NS_A" "$DEV_A" tx_packets)
+txb1=$(stat_of "$NS_A" "$DEV_A" tx_bytes)
+
+"$VNETPROF" export r.db --run counts --format csv > counts.csv
+sum() { awk -F, -v s="$1" 'NR > 1 && index($0, s) { t += $NF } END { printf "%d", t }' counts.csv; }
+hits=$(sum "tracepoint_hits")
+bytes=$(sum "netdev_bytes{dev=\"\"$DEV_A@$NS_A\"\",dir=\"\"tx\"\"}")
+pkts=$(sum "netdev_packets{dev=\"\"$DEV_A@$NS_A\"\",dir=\"\"tx\"\"}")
+echo "# sent $N, received $got, tx_packets delta $((tx1 - tx0)), counted $hits, -T packets $pkts"
+check "the receiver got all $N datagrams" [ "$got" = "$N" ]
+check "the kernel's tx_packets delta is N (no ARP/ND: static neighbours, IPv6 off)" [ $((tx1 - tx0)) = "$N" ]
+check "net_dev_xmit filtered on $DEV_A totals N ($hits)" [ "$hits" = "$N" ]
+check "-T tx bytes equal the kernel's delta ($bytes vs $((txb1 - txb0)))" [ "$bytes" = $((txb1 - txb0)) ]
+check "-T tx packets equal N" [ "$pkts" = "$N" ]
+nz=$(awk -F, 'NR > 1 && /tracepoint_hits/ && $NF > 0' counts.csv | wc -l)
+check "the counts are spread over bins ($nz bins with hits)" [ "$nz" -ge 1 ]
+
+# --by dev: two flows in opposite directions, one series per device
+ip netns exec "$NS_B" "$UDPSEND" -l 9000 8 > sinkb.out &
+s1=$!
+ip netns exec "$NS_A" "$UDPSEND" -l 9001 8 > sinka.out &
+s2=$!
+t_on_exit "kill $s1 $s2 2>/dev/null"
+until grep -q listening sinkb.out 2>/dev/null && grep -q listening sinka.out 2>/dev/null; do sleep 0.05; done
+run "$VNETPROF" record -q -i 50ms -o r.db --run bydev -e net:net_dev_xmit --by dev -e net:netif_receive_skb --by dev \
+	-- bash -c "ip netns exec $NS_A $UDPSEND $IP_B 9000 1200 100 && ip netns exec $NS_B $UDPSEND $IP_A 9001 700 100"
+check "--by dev record exits 0 ($ERR)" [ "$RC" = 0 ]
+wait $s1 $s2
+"$VNETPROF" export r.db --run bydev --format csv > bydev.csv
+x_a=$(awk -F, -v d="$DEV_A" 'NR > 1 && index($0, "net_dev_xmit") && index($0, "dev=\"\"" d "\"\"") { t += $NF } END { print t + 0 }' bydev.csv)
+x_b=$(awk -F, -v d="$DEV_B" 'NR > 1 && index($0, "net_dev_xmit") && index($0, "dev=\"\"" d "\"\"") { t += $NF } END { print t + 0 }' bydev.csv)
+r_b=$(awk -F, -v d="$DEV_B" 'NR > 1 && index($0, "netif_receive_skb") && index($0, "dev=\"\"" d "\"\"") { t += $NF } END { print t + 0 }' bydev.csv)
+check "--by dev: $DEV_A transmitted 1200 ($x_a)" [ "$x_a" = 1200 ]
+check "--by dev: $DEV_B transmitted 700 ($x_b)" [ "$x_b" = 700 ]
+check "--by dev: $DEV_B received 1200 ($r_b)" [ "$r_b" = 1200 ]
+check "--by dev: an 'other' series for the devices not listed" grep -q 'dev=""other""' bydev.csv
+check "tracefs as it was" [ "$(tracefs_state)" = "$before" ]
+t_done
