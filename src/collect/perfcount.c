@@ -103,12 +103,11 @@ static int open_cpu(struct vnp_perfcount *pc, int cpu)
 			char why[300];
 
 			close_cpu(pc, cpu);
-			if (e != EINVAL)
-				return vnp_fail(-e, "setting the filter of %s:%s: %s", c->sys,
-						c->name, strerror(e));
-			vnp_filter_explain(c->sys, c->name, c->user_filter ? c->user_filter
-									   : c->filter,
-					   why, sizeof(why));
+			/* the ioctl says EINVAL or ENOENT; tracefs says why */
+			if (!vnp_filter_explain(c->sys, c->name, c->user_filter ? c->user_filter
+										: c->filter,
+						why, sizeof(why)))
+				snprintf(why, sizeof(why), "%s", strerror(e));
 			return vnp_fail(-EINVAL, "filter '%s' on %s:%s rejected by the kernel: %s",
 					c->user_filter ? c->user_filter : c->filter, c->sys,
 					c->name, why);
