@@ -3,7 +3,7 @@
 # VNETPROF is the binary under test; TEST_FIXTURES the shared fixtures.
 set -u
 VNETPROF=${VNETPROF:?VNETPROF not set}
-TEST_FIXTURES=${TEST_FIXTURES:-$(dirname "$0")/../../../shared/fixtures}
+TEST_FIXTURES=${TEST_FIXTURES:-$(dirname "$0")/../fixtures}
 T_FAILED=0
 T_PASSED=0
 T_TMP=$(mktemp -d /tmp/vnp-test-XXXXXX)
