@@ -68,7 +68,8 @@ static int collect(const char *dir, const char *glob, char ***out, size_t *n)
 			closedir(de);
 	}
 	closedir(ds);
-	qsort(v, cnt, sizeof(*v), cmp_str);
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), cmp_str);
 	*out = v;
 	*n = cnt;
 	return 0;

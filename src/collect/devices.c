@@ -153,7 +153,8 @@ int vnp_netdev_names(char ***names, size_t *n)
 		*n = 0;
 		return err;
 	}
-	qsort(*names, *n, sizeof(**names), cmp_str);
+	if (*n)
+		qsort(*names, *n, sizeof(**names), cmp_str);
 	return 0;
 }
 
