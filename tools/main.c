@@ -17,6 +17,7 @@ static const struct cmd {
 	{ "import", cmd_import, "read a run from the long CSV form" },
 	{ "probe", cmd_probe, "say what this host supports, and why not" },
 	{ "list", cmd_list, "list tracepoints (list events [GLOB])" },
+	{ "testbed", cmd_testbed, "an emulated host: namespaces, a switch, CPU cgroups" },
 };
 
 static void usage(FILE *fp)

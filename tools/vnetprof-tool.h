@@ -23,6 +23,7 @@ int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_testbed(int argc, char **argv);
 
 /*
  * usage_error() - a usage error in the command's output format: one line,
