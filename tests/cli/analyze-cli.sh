@@ -1,0 +1,177 @@
+#!/bin/bash
+# analyze / compare on the command line: series with known correlations and
+# a known lag go in through the CSV import, and those numbers come out; a
+# planted level shift is found; every degenerate input says why. Needs jq.
+. "$(dirname "$0")/../lib.sh"
+cd "$T_TMP"
+# jq -e, quietly, on a file or standard input
+jqt() { jq -e "$@" > /dev/null; }
+jqe() { jqt "$@" known.json; }
+
+# ---- a run whose answers are known by construction --------------------
+# y: the numbers 0..99 shuffled (Park-Miller, exact in awk's doubles), each
+# held for two bins. Against the target 1e6 * (100 + y) bytes per bin:
+#   lead   = y three bins later        -> r = 1 at lag +3 bins (+1.5 s)
+#   neg    = 500 - y                   -> r = -1 at lag 0
+#   half   = y +- 20, alternating      -> the +-20 is orthogonal to y (y is
+#            constant over each pair), so r = sqrt(V / (V + 400)) with V the
+#            variance of 0..99, 833.25
+#   flat   = 7                         -> undefined: constant
+#   void   = no values                 -> undefined: no values
+# Bin 200 is shorter than the others (partial): it must be left out.
+awk 'function row(name, t0, t1, v) { printf "known,\"%s\",%g,%g,%s\n", name, t0, t1, v }
+BEGIN {
+	Q = "\"\""; n = 200; s = 12345
+	for (i = 0; i < 100; i++) v[i] = i
+	for (i = 99; i > 0; i--) {
+		s = (s * 16807) % 2147483647; j = s % (i + 1)
+		t = v[i]; v[i] = v[j]; v[j] = t
+	}
+	for (k = 0; k < n; k++) y[k] = v[int(k / 2)]
+	print "run,series,t_start,t_end,value"
+	for (k = 0; k <= n; k++) {
+		t0 = k * 0.5; t1 = k < n ? t0 + 0.5 : t0 + 0.2
+		yy = k < n ? y[k] : 50
+		row("netdev_bytes{dev=" Q "nic0" Q ",dir=" Q "rx" Q "}", t0, t1, sprintf("%.0f", 1e6 * (100 + yy)))
+		row("function_calls{function=" Q "lead" Q "}", t0, t1, k + 3 < n ? y[k + 3] : 50)
+		row("function_calls{function=" Q "half" Q "}", t0, t1, yy + (k % 2 ? -20 : 20))
+		row("function_calls{function=" Q "neg" Q "}", t0, t1, 500 - yy)
+		row("function_calls{function=" Q "flat" Q "}", t0, t1, 7)
+		row("function_calls{function=" Q "void" Q "}", t0, t1, "")
+		row("cpu_share{function=" Q "vcpu_enter_guest" Q "}", t0, t1, sprintf("%.2f", 0.25 + (k % 4) * 0.01))
+	}
+}' > known.csv
+
+# ---- throughput falls from 9.1 to 5.7 Gbit/s at t = 50 s ---------------
+# noise +e, -e on each pair of bins, so each segment's mean is exact
+awk 'function row(name, t0, v) { printf "steps,\"%s\",%g,%g,%s\n", name, t0, t0 + 0.5, v }
+BEGIN {
+	Q = "\"\""; s = 777
+	print "run,series,t_start,t_end,value"
+	for (k = 0; k < 200; k++) {
+		if (k % 2 == 0) { s = (s * 16807) % 2147483647; e = (s % 1000) * 5000 }
+		lev = k < 100 ? 568750000 : 356250000
+		sg = k % 2 ? -1 : 1
+		row("netdev_bytes{dev=" Q "nic0" Q ",dir=" Q "rx" Q "}", k * 0.5, sprintf("%.0f", lev + sg * e))
+		row("function_calls{function=" Q "handle_tx" Q "}", k * 0.5, lev / 1000 + sg * e / 10000)
+		row("cpu_share{function=" Q "vcpu_enter_guest" Q "}", k * 0.5, k < 100 ? 0.3 : 0.5)
+	}
+}' > steps.csv
+
+run "$VNETPROF" import known.csv -o a.db --label experiment=t
+check "import known" [ "$RC" = 0 ]
+run "$VNETPROF" import steps.csv -o a.db --label experiment=t
+check "import steps" [ "$RC" = 0 ]
+
+# ---- the known numbers ------------------------------------------------
+run "$VNETPROF" analyze a.db --run known --json
+check "analyze --json exits 0" [ "$RC" = 0 ]
+echo "$OUT" > known.json
+check "the output is JSON" jqt . known.json
+check "never NaN in JSON" bash -c '! grep -qi nan known.json'
+ind() { printf '.indicators[] | select(.series == "function_calls{function=\\"%s\\"}")' "$1"; }
+check "contract: top-level fields" jqe 'has("run") and has("target") and has("bin_s") and has("sma_s") and has("n_bins") and has("indicators") and has("segments")'
+check "contract: indicator fields" jqe '[.indicators[] | has("series") and has("pearson") and has("pearson_sma") and has("spearman") and has("best_lag_s") and has("pearson_best_lag") and has("ci95") and has("n")] | all'
+check "contract: segment fields" jqe '[.segments[] | has("t_start") and has("t_end") and has("target_mean") and has("target_sd") and has("indicators")] | all'
+check "run, bin, window, bins" jqe '.run == "known" and .bin_s == 0.5 and .sma_s == 10 and .n_bins == 201'
+check "target chosen and in bit/s" jqe '.target == "netdev_bytes{dev=\"nic0\",dir=\"rx\"}" and .target_unit == "bit/s"'
+check "the partial bin is left out" jqe '.bins_excluded.partial == 1'
+check "lead: best lag +1.5 s" jqe "$(ind lead) | .best_lag_s == 1.5"
+check "lead: r = 1 at that lag" jqe "$(ind lead) | .pearson_best_lag > 0.999999999999"
+check "neg: r = -1 at lag 0" jqe "$(ind neg) | .pearson < -0.999999999999 and .best_lag_s == 0 and .spearman < -0.999999999999"
+want=$(awk 'BEGIN { printf "%.17g", sqrt(833.25 / 1233.25) }')
+got=$(jq "$(ind half) | .pearson" known.json)
+check "half: r = sqrt(833.25/1233.25) = $want (got $got)" awk -v g="$got" -v w="$want" 'BEGIN { d = g - w; if (d < 0) d = -d; exit d > 1e-12 * w }'
+check "half: n = 200 pairs" jqe "$(ind half) | .n == 200"
+check "half: the interval holds r" jqe "$(ind half) | .ci95[0] < .pearson and .pearson < .ci95[1]"
+check "ranking: neg, lead, half first" jqe '[.indicators[:3][].series] == ["function_calls{function=\"neg\"}", "function_calls{function=\"lead\"}", "function_calls{function=\"half\"}"]'
+check "ranks are 1..n" jqe '[.indicators[].rank] == [range(1; (.indicators | length) + 1)]'
+check "flat: null, and why" jqe "$(ind flat) | .pearson == null and .undefined.pearson == \"undefined, because the indicator is constant (7 in every bin used)\""
+check "void: null, and why" jqe "$(ind void) | .pearson == null and .undefined.spearman == \"undefined, because the indicator has no values\""
+check "undefined ones rank last" jqe '[.indicators[-2:][].series] == ["function_calls{function=\"flat\"}", "function_calls{function=\"void\"}"]'
+run "$VNETPROF" analyze a.db --run known --json --max-lag 0 --sma 0
+check "--max-lag 0: lag 0 only" jqt "[.indicators[] | select(.best_lag_s != null) | .best_lag_s == 0] | all" <<<"$OUT"
+check "--sma 0: no smoothed r, and why" jqt ".sma_s == 0 and ([.indicators[].undefined.pearson_sma] | unique == [\"undefined, because it was turned off\"])" <<<"$OUT"
+# each value held for two bins: autocorrelated, so the default penalty cuts it
+# once by chance (docs/analysis.md, section 6); a higher penalty does not
+run "$VNETPROF" analyze a.db --run known --json --penalty 8
+check "held-in-pairs series: no cut at --penalty 8" jqt '(.segments | length) == 1' <<<"$OUT"
+run "$VNETPROF" analyze a.db --run known --bin 1s --json
+check "--bin 1s: 100 bins" jqt '.n_bins == 100 and .bin_s == 1' <<<"$OUT"
+run "$VNETPROF" analyze a.db --run known --top 2
+check "--top 2 shows two" grep -q '(6 in all, 2 shown)' <<<"$OUT"
+check "text: never NaN" bash -c '! grep -qiw nan <<<"$1"' _ "$OUT"
+
+# ---- the planted shift ------------------------------------------------
+run "$VNETPROF" analyze a.db --run steps
+check "analyze steps exits 0" [ "$RC" = 0 ]
+check "summary: fell from 9.1 to 5.7 Gbit/s at t = 50 s" grep -q 'Throughput fell from 9.1 to 5.7 Gbit/s at t = 50 s; the indicator that tracks it best is function_calls{function="handle_tx"}' <<<"$OUT"
+run "$VNETPROF" analyze a.db --run steps --json
+echo "$OUT" > steps.json
+check "two segments, cut at 50 s" jqt '(.segments | length) == 2 and .segments[1].t_start == 50 and .segments[0].t_end == 50' steps.json
+check "segment means 9.1 and 5.7 Gbit/s" jqt '.segments[0].target_mean == 9.1e9 and .segments[1].target_mean == 5.7e9' steps.json
+check "handle_tx changes by -37.36 %" jqt '.segments[1].indicators["function_calls{function=\"handle_tx\"}"].change | . + 0.373626373626 | fabs < 1e-9' steps.json
+check "the share rises by 2/3" jqt '.segments[1].indicators["cpu_share{function=\"vcpu_enter_guest\"}"].change | . - 2/3 | fabs < 1e-12' steps.json
+check "summary in JSON" jqt '.summary | startswith("Throughput fell from 9.1 to 5.7 Gbit/s at t = 50 s")' steps.json
+run "$VNETPROF" analyze a.db --run steps --json --penalty 1e6
+check "--penalty 1e6: one segment" jqt '(.segments | length) == 1 and (.summary | startswith("Throughput held at about 7.4 Gbit/s"))' <<<"$OUT"
+
+# ---- compare ----------------------------------------------------------
+run "$VNETPROF" compare a.db --label experiment=t --json
+check "compare --label: two runs, oldest first" jqt '[.runs[].run] == ["known", "steps"]' <<<"$OUT"
+echo "$OUT" > cmp.json
+check "steps: mean 7.4 Gbit/s, 200 bins" jqt '.runs[1] | (.mean / 7.4e9 - 1 | fabs) < 1e-12 and .n_bins == 200' cmp.json
+check "steps: p10 and p90 on either level" jqt '.runs[1] | .p10 < 5.8e9 and .p90 > 9e9 and .cv > 0.2' cmp.json
+check "steps: 21 CDF points from min to max" jqt '.runs[1] | (.cdf | length) == 21 and .cdf[0][0] == .min and .cdf[20][0] == .max and .cdf[10][1] == 0.5' cmp.json
+check "known: partial bin left out" jqt '.runs[0] | .n_bins == 201 and .n == 200' cmp.json
+check "known: indicator means" jqt '.runs[0].indicators["function_calls{function=\"flat\"}"] == 7 and .runs[0].indicators["function_calls{function=\"void\"}"] == null' cmp.json
+check "known: why void has no mean" jqt '.runs[0].undefined["function_calls{function=\"void\"}"] == "undefined, because the series has no values"' cmp.json
+check "cpu share means" jqt '(.runs[0].cpu_share["cpu_share{function=\"vcpu_enter_guest\"}"] - 0.265 | fabs) < 1e-12 and .runs[1].cpu_share["cpu_share{function=\"vcpu_enter_guest\"}"] == 0.4' cmp.json
+run "$VNETPROF" compare a.db --runs steps,known
+check "compare text: runs in the given order" bash -c 'grep -n "^steps \|^known " <<<"$1" | head -2 | grep -q "steps" ' _ "$OUT"
+check "compare text: indicator matrix" grep -q 'function_calls{function="void"}.*absent.*undef' <<<"$OUT"
+
+# ---- degenerate runs --------------------------------------------------
+printf 'run,series,t_start,t_end,value\none,"netdev_bytes{dev=""n""}",0,0.5,100\none,"function_calls{function=""f""}",0,0.5,3\n' > one.csv
+run "$VNETPROF" import one.csv -o d.db
+run "$VNETPROF" analyze d.db --run one --json
+check "one bin: exit 0" [ "$RC" = 0 ]
+check "one bin: why" jqt '.indicators[0].pearson == null and .indicators[0].undefined.pearson == "undefined, because only 1 bin has a value in both the indicator and the target (3 needed)"' <<<"$OUT"
+run "$VNETPROF" analyze d.db --run one
+check "one bin, text: why" grep -q 'undefined, because only 1 bin has a value in both' <<<"$OUT"
+check "one bin, text: never NaN" bash -c '! grep -qiw nan <<<"$1"' _ "$OUT"
+awk 'BEGIN { print "run,series,t_start,t_end,value"; for (k = 0; k < 40; k++) {
+	printf "flat,\"netdev_bytes{dev=\"\"n\"\"}\",%g,%g,1000\n", k * 0.5, k * 0.5 + 0.5
+	printf "flat,\"function_calls{function=\"\"f\"\"}\",%g,%g,%d\n", k * 0.5, k * 0.5 + 0.5, k } }' > flat.csv
+run "$VNETPROF" import flat.csv -o d.db
+run "$VNETPROF" analyze d.db --run flat --json
+check "constant target: why" jqt '.indicators[0].undefined.pearson == "undefined, because the target is constant (16000 in every bin used)"' <<<"$OUT"
+check "constant target: held, no indicator defined" jqt '.summary | test("held at about 16 kbit/s.*no indicator.s correlation with it is defined")' <<<"$OUT"
+printf 'run,series,t_start,t_end,value\nnotarget,"function_calls{function=""f""}",0,0.5,3\n' > nt.csv
+run "$VNETPROF" import nt.csv -o d.db
+
+expect_fail 1 "run 'notarget' has no series with role target \(throughput\); choose one with --target SERIES" "$VNETPROF" analyze d.db --run notarget
+expect_fail 1 "run 'known' has no series 'nope'; its targets: netdev_bytes" "$VNETPROF" analyze a.db --run known --target nope
+expect_fail 1 "'function_calls' matches 5 series of run 'known'" "$VNETPROF" analyze a.db --run known --target function_calls
+expect_fail 1 "no run 'zzz'" "$VNETPROF" analyze a.db --run zzz
+expect_fail 1 '"error":"no run .zzz' "$VNETPROF" analyze a.db --run zzz --json
+expect_fail 1 "run 'one' has 1 bin of 0.5 s, not one whole analysis bin of 1 s" "$VNETPROF" analyze d.db --run one --bin 1s
+expect_fail 2 "an analysis bin of 0.75 s is not a whole multiple of the run's bin \(0.5 s\); possible: 0.5 s, 1 s, 1.5 s, ... \(nearest: 0.5 s or 1 s\)" "$VNETPROF" analyze a.db --run known --bin 0.75s
+expect_fail 2 "an analysis bin of 0.25 s is shorter than the run's bin \(0.5 s\)" "$VNETPROF" analyze a.db --run known --bin 250ms
+expect_fail 2 '"error":"analyze: an analysis bin of 0.75 s' "$VNETPROF" analyze a.db --run known --bin 0.75s --json
+expect_fail 2 "a moving-average window of 1.25 s is not a whole multiple of the analysis bin" "$VNETPROF" analyze a.db --run known --sma 1.25s
+expect_fail 2 "a maximum lag of 0.7 s is not a whole multiple of the analysis bin" "$VNETPROF" analyze a.db --run known --max-lag 0.7
+expect_fail 2 "--sma 'abc' is not a duration" "$VNETPROF" analyze a.db --sma abc
+expect_fail 2 "--penalty '-1' is not a positive number" "$VNETPROF" analyze a.db --penalty -1
+expect_fail 2 "--top 'x' is not a count" "$VNETPROF" analyze a.db --top x
+expect_fail 2 "unknown option '--bogus'" "$VNETPROF" analyze --bogus
+expect_fail 2 "unexpected argument 'b.db'" "$VNETPROF" analyze a.db b.db
+expect_fail 1 "nothere.db: no such store" "$VNETPROF" analyze nothere.db
+expect_fail 2 "give the runs: --runs R1,R2,... or --label K=V" "$VNETPROF" compare a.db
+expect_fail 2 "give --runs or --label, not both" "$VNETPROF" compare a.db --runs known --label experiment=t
+expect_fail 1 "no run in the store has label experiment=none" "$VNETPROF" compare a.db --label experiment=none
+expect_fail 1 "no run 'zzz'" "$VNETPROF" compare a.db --runs known,zzz
+expect_fail 2 "run 'known': an analysis bin of 0.75 s is not a whole multiple" "$VNETPROF" compare a.db --runs known --bin 0.75s
+expect_fail 1 "run 'known' has no series 'nope'" "$VNETPROF" compare a.db --runs known --target nope
+expect_fail 2 '"error":"compare: give the runs' "$VNETPROF" compare a.db --json
+t_done
