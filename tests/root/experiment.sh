@@ -1,0 +1,89 @@
+#!/bin/bash
+# experiment on the testbed: short patterns and staged runs hold every series
+# with no gaps, the receiver-side iperf3 bits agree with the NIC's bytes, and
+# Ctrl-C at any point leaves nothing behind. --vm-cmd drives "VMs" through a
+# template (here: commands that log what they were asked to do).
+. "$(dirname "$0")/../lib.sh"
+need_root
+cd "$T_TMP"
+V=$VNETPROF
+t_on_exit "$V testbed down >/dev/null 2>&1"
+leftovers() {
+	{ ip netns list | grep -c '^vnptb' ; ip -o link show | grep -c ': vnptb' ;
+	  ls -d /sys/fs/cgroup/*/vnetprof* /sys/fs/cgroup/unified/vnetprof* 2>/dev/null | wc -l ;
+	  pgrep -x 'iperf3|yes' | wc -l ; } | awk '{ t += $1 } END { print t }'
+}
+before=$(tracefs_state)
+check "nothing of the testbed before" [ "$(leftovers)" = 0 ]
+
+run "$V" experiment patterns --patterns A,E --duration 6s -o e.db --run-prefix t --json -q
+check "patterns A,E exit 0 ($ERR)" [ "$RC" = 0 ]
+check "two rows in the JSON summary" [ "$(grep -o '"pattern":' <<<"$OUT" | wc -l)" = 2 ]
+check "nothing left after the experiment" [ "$(leftovers)" = 0 ]
+for p in A E; do
+	comm=2
+	labels=$(sqlite3 e.db "select group_concat(key || '=' || value, ' ') from run_labels l join runs r on r.id = l.run_id where r.name = 't-pattern-$p'")
+	has_labels() { for l in experiment=patterns "pattern=$p" comm=2 "load=$2"; do grep -qw -- "$l" <<<"$labels" || return 1; done; }
+	check "t-pattern-$p is labelled ($labels)" has_labels "$p" "$([ $p = A ] && echo 0 || echo 4)"
+	n=$(sqlite3 e.db "select count(*) from bins b join runs r on r.id = b.run_id where r.name = 't-pattern-$p'")
+	k=$(sqlite3 e.db "select max(k) + 1 from bins b join runs r on r.id = b.run_id where r.name = 't-pattern-$p'")
+	check "t-pattern-$p: 60 bins, none missing ($n of $k)" [ "$n" = 60 ] && [ "$k" = 60 ]
+	miss=$(sqlite3 e.db "select count(*) from series s join runs r on r.id = s.run_id where r.name = 't-pattern-$p' and (select count(*) from samples m where m.series_id = s.id) != 60")
+	check "t-pattern-$p: every series has a value in every bin ($miss without)" [ "$miss" = 0 ]
+	nvm=$(sqlite3 e.db "select count(*) from series s join runs r on r.id = s.run_id where r.name = 't-pattern-$p' and s.name like 'iperf3_bits{vm=%,side=\"receiver\"}'")
+	check "t-pattern-$p: one receiver series per sending VM ($nvm)" [ "$nvm" = $comm ]
+	# the same traffic, measured twice: NIC bytes (with headers) vs iperf3 payload bits,
+	# per whole second (10 bins), the first and last second left out. Tolerance
+	# 0.85..1.15: the headers add about 4 %, and iperf3's intervals are placed by
+	# the client's launch time, which lags its connection by up to ~0.1 s when
+	# the CPUs are loaded (measured worst: 0.92)
+	"$V" export e.db --run "t-pattern-$p" --format csv > $p.csv
+	ratios=$(awk -F, 'NR > 1 { s = int($(NF - 2) + 1e-9) }
+		index($0, "netdev_bytes{dev=\"\"vnptb-nic0\"\",dir=\"\"tx") { nic[s] += $NF * 8 }
+		index($0, "iperf3_bits") { ip[s] += $NF }
+		END { for (s = 1; s <= 4; s++) printf "%.3f ", nic[s] / ip[s] }' $p.csv)
+	check "t-pattern-$p: NIC bits / iperf3 bits per second within 0.85..1.15 ($ratios)" \
+		awk -v r="$ratios" 'BEGIN { n = split(r, a, " "); for (i = 1; i <= n; i++) if (a[i] < 0.85 || a[i] > 1.15) exit 1; exit n != 4 }'
+done
+
+run "$V" experiment staged --duration 12s --step 4s --vms 3 -o e.db --run-prefix st --json -q
+check "staged exits 0 ($ERR)" [ "$RC" = 0 ]
+check "staged: three steps in the summary" [ "$(grep -o '"step":' <<<"$OUT" | wc -l)" = 3 ]
+steps=$(sqlite3 e.db "select value from run_labels l join runs r on r.id = l.run_id where r.name = 'st-staged' and key = 'step_times_s'")
+check "staged: the step times are stored with the run ($steps)" [ "$steps" = "4,8" ]
+med=$(/usr/bin/python3 -c 'import json,sys; print(" ".join(str(r["median_bps"]) for r in json.loads(sys.argv[1])["rows"]))' "$OUT")
+check "staged: receiver throughput with 2 loaded VMs is below that with none ($med)" \
+	awk -v m="$med" 'BEGIN { split(m, a, " "); exit !(a[3] < a[1]) }'
+check "nothing left after staged" [ "$(leftovers)" = 0 ]
+
+# Ctrl-C in the middle: exit 130, the run interrupted with its bins, nothing left
+"$V" experiment staged --duration 30s --step 5s --vms 3 -o e.db --run-prefix int -q > int.out 2>&1 &
+pid=$!
+sleep 6
+kill -INT $pid
+wait $pid
+rc=$?
+check "SIGINT: exit 130 ($rc: $(cat int.out))" [ "$rc" = 130 ]
+check "SIGINT: nothing left (testbed, workload)" [ "$(leftovers)" = 0 ]
+st=$(sqlite3 e.db "select status from runs where name = 'int-staged'")
+check "SIGINT: the run is kept, interrupted ($st)" [ "$st" = interrupted ]
+"$V" experiment patterns --patterns B --duration 20s -o e.db --run-prefix int2 -q > /dev/null 2>&1 &
+pid=$!
+sleep 0.4
+kill -TERM $pid
+wait $pid
+check "SIGTERM during set-up: nothing left" [ "$(leftovers)" = 0 ]
+
+# --vm-cmd: real VMs are driven by a template; here it logs what it is asked
+run "$V" experiment staged --vms 3 --duration 3s --step 1s -o e.db --run-prefix vc -q --target lo \
+	--vm-cmd "echo {action} {name} vm={vm} port={port} procs={procs} srv={server} >> $T_TMP/vmcmd.log"
+check "--vm-cmd run exits 0 ($ERR)" [ "$RC" = 0 ]
+check "--vm-cmd: start-traffic for vm1 with its port" grep -q "^start-traffic vm1 vm=1 port=5201 procs=2 srv=198.18.0.2$" vmcmd.log
+check "--vm-cmd: start-load for vm2 and vm3" [ "$(grep -c '^start-load vm[23] ' vmcmd.log)" = 2 ]
+check "--vm-cmd: stop-traffic and stop-load for every VM" [ "$(grep -c '^stop-' vmcmd.log)" = 6 ]
+check "--vm-cmd: no testbed was built" [ "$(leftovers)" = 0 ]
+expect_fail 2 "unknown placeholder \{nope\}" "$V" experiment staged --target lo --vm-cmd 'x {nope}'
+expect_fail 2 "--vm-cmd needs --target" "$V" experiment staged --vm-cmd 'x {vm}'
+expect_fail 2 "--patterns G: letters A to F" "$V" experiment patterns --patterns G
+check "tracefs as it was" [ "$(tracefs_state)" = "$before" ]
+t_done
