@@ -35,6 +35,18 @@ for s in "${EXTRA_SUITES[@]:-}"; do [ -n "$s" ] && suites+=(--suite "$s"); done
 meson test -C build-asan --print-errorlogs --num-processes 1 "${suites[@]}"
 rc=$?
 
+# the importers' libFuzzer harnesses, for a bounded time each (tests/fuzz/run.sh)
+fuzz_failed=0
+if [ "${FUZZ_SECONDS:-20}" != 0 ]; then
+	echo "tests: fuzzing each text importer for ${FUZZ_SECONDS:-20} s"
+	if tests/fuzz/run.sh "${FUZZ_SECONDS:-20}" "$(mktemp -d /tmp/vnp-fuzz-XXXXXX)" > build-asan/fuzz.log 2>&1; then
+		echo "fuzz: ok ($(grep -c 'number_of_executed_units' build-asan/fuzz.log) harnesses)"
+	else
+		fuzz_failed=1
+		tail -30 build-asan/fuzz.log
+	fi
+fi
+
 # count from meson's own log: one line per test with its result
 log=build-asan/meson-logs/testlog.json
 passed=0
@@ -46,6 +58,9 @@ if [ -f "$log" ]; then
 	failed=$((failed + $(grep -cE '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$log")))
 fi
 [ "$rc" != 0 ] && [ "$failed" = 0 ] && failed=1
+if [ "${FUZZ_SECONDS:-20}" != 0 ]; then
+	if [ "$fuzz_failed" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+fi
 echo
 echo "$skipped skipped"
 echo "$passed passed, $failed failed"

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 static const char help[] =
-	"Usage: vnetprof record [-e EVENT [--filter EXPR]]... [--by dev] [-T DEV]...\n"
+	"Usage: vnetprof record [-e EVENT [--filter EXPR]]... [--preset NAME] [--by dev] [-T DEV]...\n"
 	"                       [-i INTERVAL] [-d DURATION] [-o DB] [--run NAME]\n"
 	"                       [--label K=V]... [-q] [--json] [-- COMMAND [ARGS]]\n"
 	"\n"
@@ -19,11 +19,28 @@ static const char help[] =
 	"run-queue delay, in bins of INTERVAL, into a run of the store.\n"
 	"\n"
 	"  -e, --event SYS:EVENT  a tracepoint to count (repeatable); 'vnetprof list\n"
-	"                         events' lists them\n"
+	"                         events' lists them; func:NAME counts calls of a\n"
+	"                         kernel function ('vnetprof probe' says how, here)\n"
+	"  -p, --preset NAME      the indicator set of a kind of host: vhost (KVM with\n"
+	"                         vhost-net and taps: the paper's), bridge, ovs, netns\n"
+	"                         (the emulated testbed); see docs/indicators.md\n"
 	"  -f, --filter EXPR      kernel filter for the preceding -e, in the ftrace\n"
 	"                         grammar, e.g. 'name == \"veth0\"' or 'name ~ \"tap*\"'\n"
-	"  -b, --by dev           one series per network device for events that carry\n"
-	"                         a device name, plus dev=\"other\" for the rest\n"
+	"  -B, --backend NAME     how to count every -e: perf (the default for tracepoints:\n"
+	"                         per-CPU counters, in-kernel filters), bpf (BPF programs\n"
+	"                         with per-device keys and byte sums: tp_btf, else tp,\n"
+	"                         else raw_tp; or name one of them), and for func:NAME\n"
+	"                         fentry, kprobe, function-profiler, function-tracer\n"
+	"                         (default: the cheapest that works); ftrace records\n"
+	"                         every hit with its timestamp (the paper's way)\n"
+	"  -P, --profile[=HZ]     the CPU-share profiler: cpu-clock samples on every CPU\n"
+	"                         (default 99 Hz), per bin each function's share as\n"
+	"                         cpu_share{function=...}; lost samples are recorded\n"
+	"  -b, --by dev|vm        dev: one series per network device for events that\n"
+	"                         carry a device name, plus dev=\"other\" for the rest;\n"
+	"                         vm: one series per VM (QEMU's -name and its taps, or\n"
+	"                         its threads for events without a device; testbed VMs)\n"
+	"                         plus vm=\"host\"\n"
 	"  -T, --target DEV       record DEV's rx/tx bytes, packets and drops per bin as\n"
 	"                         the run's throughput target (repeatable)\n"
 	"  -i, --interval D       bin width (default 100ms)\n"
@@ -56,6 +73,9 @@ int cmd_record(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "event", required_argument, NULL, 'e' },
+		{ "preset", required_argument, NULL, 'p' },
+		{ "backend", required_argument, NULL, 'B' },
+		{ "profile", optional_argument, NULL, 'P' },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "by", required_argument, NULL, 'b' },
 		{ "target", required_argument, NULL, 'T' },
@@ -73,13 +93,19 @@ int cmd_record(int argc, char **argv)
 	struct vnp_run_info info = { 0 };
 	struct vnp_record_opts ro = { .interval_s = 0.1, .db = DEFAULT_DB, .info = &info };
 	struct vnp_record_result res;
+	struct vnp_event_opt *events;
+	size_t nevents = 0, cap = argc, from_preset = 0;
 	char cmdline[4096];
 	bool quiet = false;
 	int c, err, ret = EXIT_OK;
 
-	ro.events = calloc(argc, sizeof(*ro.events));
+	/* room for every -e, and for every preset named */
+	for (size_t i = 0; vnp_preset_at(i); i++)
+		cap += vnp_preset_at(i)->nevents * (size_t)argc;
+	events = calloc(cap, sizeof(*events));
+	ro.events = events;
 	ro.targets = calloc(argc, sizeof(*ro.targets));
-	if (!ro.events || !ro.targets) {
+	if (!events || !ro.targets) {
 		ret = vnp_out_err(o, EXIT_FAIL, "out of memory");
 		goto out;
 	}
@@ -87,31 +113,62 @@ int cmd_record(int argc, char **argv)
 	info.cmdline = cmdline;
 	opterr = 0;
 	/* "+": options end at COMMAND even without "--" */
-	while ((c = getopt_long(argc, argv, "+:e:f:b:T:i:d:o:r:l:qjh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:e:p:B:f:b:T:i:d:o:r:l:qjh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
-			ro.events[ro.nevents++].spec = optarg;
+			events[nevents++].spec = optarg;
 			break;
+		case 'p': {
+			const struct vnp_preset *p = vnp_preset_find(optarg);
+
+			if (!p) {
+				ret = usage_error(o, "record", "--preset %s: one of vhost, bridge, "
+						  "ovs, netns", optarg);
+				goto out;
+			}
+			memcpy(events + nevents, p->events, p->nevents * sizeof(*events));
+			nevents += p->nevents;
+			/* a --filter after --preset would apply to its last event: refuse */
+			from_preset = nevents;
+			break;
+		}
 		case 'f':
-			if (!ro.nevents) {
+			if (!nevents || from_preset == nevents) {
 				ret = usage_error(o, "record", "--filter applies to the -e before "
 						  "it; give -e EVENT first");
 				goto out;
 			}
-			if (ro.events[ro.nevents - 1].filter) {
+			if (events[nevents - 1].filter) {
 				ret = usage_error(o, "record", "two filters for %s; join them "
-						  "with && or ||", ro.events[ro.nevents - 1].spec);
+						  "with && or ||", events[nevents - 1].spec);
 				goto out;
 			}
-			ro.events[ro.nevents - 1].filter = optarg;
+			events[nevents - 1].filter = optarg;
 			break;
-		case 'b':
-			if (strcmp(optarg, "dev")) {
-				ret = usage_error(o, "record", "--by %s: this backend splits by "
-						  "'dev' only", optarg);
+		case 'B':
+			ro.backend = optarg;
+			break;
+		case 'P': {
+			char *end;
+			long hz = optarg ? strtol(optarg, &end, 10) : 99;
+
+			if ((optarg && *end) || hz < 1 || hz > 100000) {
+				ret = usage_error(o, "record", "--profile=%s: samples per second, "
+						  "e.g. 99 or 999", optarg);
 				goto out;
 			}
-			ro.by_dev = true;
+			ro.profile_hz = (int)hz;
+			break;
+		}
+		case 'b':
+			if (!strcmp(optarg, "dev")) {
+				ro.by_dev = true;
+			} else if (!strcmp(optarg, "vm")) {
+				ro.by_vm = true;
+			} else {
+				ret = usage_error(o, "record", "--by %s: dev or vm", optarg);
+				goto out;
+			}
 			break;
 		case 'T':
 			ro.targets[ro.ntargets++] = optarg;
@@ -167,6 +224,7 @@ int cmd_record(int argc, char **argv)
 	}
 	if (optind < argc)
 		ro.command = argv + optind;
+	ro.nevents = nevents;
 	if (ro.duration_s && ro.duration_s < ro.interval_s) {
 		ret = usage_error(o, "record", "-d is shorter than one bin (-i)");
 		goto out;
@@ -198,7 +256,7 @@ int cmd_record(int argc, char **argv)
 	else if (res.command_status >= 0)
 		ret = res.command_status;
 out:
-	free(ro.events);
+	free(events);
 	free(ro.targets);
 	info.cmdline = NULL;
 	info.name = NULL;

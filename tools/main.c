@@ -14,10 +14,13 @@ static const struct cmd {
 	{ "runs", cmd_runs, "list the runs in a store" },
 	{ "show", cmd_show, "summarise one run: metadata and every series" },
 	{ "export", cmd_export, "write a run as CSV (long form) or JSON" },
-	{ "import", cmd_import, "read a run from the long CSV form" },
+	{ "import", cmd_import, "read traces of other tools (ftrace, trace.dat, perf, iperf3, CSV)" },
+	{ "analyze", cmd_analyze, "rank indicators against throughput; cut the run where it changes" },
+	{ "compare", cmd_compare, "summarise runs side by side: throughput CDF, indicator means" },
 	{ "probe", cmd_probe, "say what this host supports, and why not" },
 	{ "list", cmd_list, "list tracepoints (list events [GLOB])" },
 	{ "testbed", cmd_testbed, "an emulated host: namespaces, a switch, CPU cgroups" },
+	{ "experiment", cmd_experiment, "the paper's experiments on the testbed, recorded" },
 };
 
 static void usage(FILE *fp)

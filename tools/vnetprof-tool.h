@@ -21,9 +21,12 @@ int cmd_runs(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_testbed(int argc, char **argv);
+int cmd_experiment(int argc, char **argv);
 
 /*
  * usage_error() - a usage error in the command's output format: one line,

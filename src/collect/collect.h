@@ -36,17 +36,47 @@ int vnp_filter_explain(const char *sys, const char *name, const char *filter, ch
 int vnp_netdev_names(char ***names, size_t *n);
 void vnp_strv_free(char **v, size_t n);
 
+/* ---- VMs (vms.c) ---- */
+
+/* a network device (or, with dev "", only the process) of a VM */
+struct vnp_vm_dev {
+	char dev[16];
+	char vm[64];
+	pid_t pid; /* its QEMU process, 0 on the testbed */
+};
+
+/* the VMs this host runs: QEMU processes and their taps, testbed VMs */
+int vnp_vm_devices(struct vnp_vm_dev **out, size_t *n);
+
 /* ---- record (recorder.c) ---- */
 
 struct vnp_event_opt {
 	const char *spec;   /* "net:net_dev_xmit" */
 	const char *filter; /* or NULL */
+	bool by_dev;	    /* one series per device (if the event names one) */
+	bool optional;	    /* skip it (with a note) where the host lacks it */
+	const char *backend; /* NULL: the record's --backend, else the default */
 };
 
-struct vnp_record_opts {
-	struct vnp_event_opt *events;
+/* ---- presets (presets.c) ---- */
+
+struct vnp_preset {
+	const char *name, *what;
+	const struct vnp_event_opt *events;
 	size_t nevents;
-	bool by_dev;
+};
+
+const struct vnp_preset *vnp_preset_find(const char *name);
+/* the i-th preset, NULL past the last */
+const struct vnp_preset *vnp_preset_at(size_t i);
+
+struct vnp_record_opts {
+	const struct vnp_event_opt *events;
+	size_t nevents;
+	bool by_dev; /* for every event: --by dev (warns where an event has no device) */
+	bool by_vm;  /* for every event with a device: one series per VM, and vm="host" */
+	const char *backend; /* perf (default for tracepoints), bpf, tp_btf, tp, raw_tp, fentry,
+			      * kprobe; functions: NULL picks the cheapest that works */
 	const char **targets; /* -T devices */
 	size_t ntargets;
 	double interval_s;
@@ -54,8 +84,12 @@ struct vnp_record_opts {
 	const char *db;
 	struct vnp_run_info *info; /* name (may be NULL), labels, cmdline */
 	char **command;		   /* NULL-terminated, or NULL */
+	int profile_hz;		   /* CPU-share profiler: samples per second per CPU, 0: off */
 	bool progress;		   /* a progress line on stderr */
 	bool quiet;
+	/* called once, right after the origin is taken (CLOCK_MONOTONIC seconds) */
+	void (*on_start)(double origin, void *arg);
+	void *arg;
 };
 
 struct vnp_record_result {

@@ -7,9 +7,13 @@
  * path out closes every counter.
  */
 #include "collect/collect.h"
+#include "collect/bpfcount.h"
+#include "collect/ftracefunc.h"
+#include "collect/sampler.h"
 #include "collect/perfcount.h"
 #include "collect/procfs.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
@@ -23,6 +27,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#define MAX_BPF 64
 
 struct rseries {
 	struct vnp_series_info info;
@@ -38,6 +44,17 @@ struct recorder {
 	struct vnp_tp_counter *tp;
 	size_t ntp;
 	struct vnp_perfcount *pc;
+	struct vnp_bpfcount *bc[MAX_BPF];
+	size_t bc_first[MAX_BPF], nbc;
+	/* ftrace: function profiler/tracer per function, or timestamped events */
+	struct vnp_ftracefunc *ff[MAX_BPF];
+	size_t ff_first[MAX_BPF], ff_n[MAX_BPF], ff_drop[MAX_BPF], nff;
+	double t0;
+	int64_t kb; /* the bin being read */
+	/* the CPU-share profiler: its series appear as functions do */
+	struct vnp_sampler *sampler;
+	size_t samples_series, other_series;
+	bool baseline;
 	struct vnp_netdev **nd;
 	size_t *nd_series; /* first series of each target device */
 	struct vnp_cpustat *cpu;
@@ -78,19 +95,40 @@ static int add_series(struct recorder *r, const char *name, enum vnp_kind kind, 
 	return (int)r->ns++;
 }
 
+static int add_counter_l(struct recorder *r, const char *sys, const char *name, int id,
+			 const char *filter, const char *user_filter, const char *key,
+			 const char *value);
+
 static int add_counter(struct recorder *r, const char *sys, const char *name, int id,
 		       const char *filter, const char *user_filter, const char *dev)
 {
+	return add_counter_l(r, sys, name, id, filter, user_filter, "dev", dev);
+}
+
+static int add_counter_l(struct recorder *r, const char *sys, const char *name, int id,
+			 const char *filter, const char *user_filter, const char *key,
+			 const char *dev)
+{
 	struct vnp_tp_counter *c;
-	struct vnp_label l[2];
+	struct vnp_label l[3];
 	char event[200], sname[256];
+	size_t nl = 0;
 	int s;
 
+	/* the user's filter is part of the name: one event may be counted twice */
 	snprintf(event, sizeof(event), "%s:%s", sys, name);
-	l[0] = (struct vnp_label){ "event", event };
-	l[1] = (struct vnp_label){ "dev", dev };
-	if (vnp_series_name(sname, sizeof(sname), "tracepoint_hits", l, dev ? 2 : 1) < 0)
+	l[nl++] = (struct vnp_label){ "event", event };
+	if (dev)
+		l[nl++] = (struct vnp_label){ key, dev };
+	if (user_filter)
+		l[nl++] = (struct vnp_label){ "filter", user_filter };
+	if (vnp_series_name(sname, sizeof(sname), "tracepoint_hits", l, nl) < 0)
 		return vnp_fail(-ENAMETOOLONG, "series name too long for %s", event);
+	for (size_t i = 0; i < r->ns; i++)
+		if (!strcmp(r->s[i].name, sname))
+			return vnp_fail(-EINVAL, "%s%s%s is given twice", event,
+					user_filter ? " with filter " : "",
+					user_filter ? user_filter : "");
 	s = add_series(r, sname, VNP_COUNTER, "events", VNP_INDICATOR, "perf", false);
 	if (s < 0)
 		return s;
@@ -107,6 +145,170 @@ static int add_counter(struct recorder *r, const char *sys, const char *name, in
 	c->user_filter = user_filter ? strdup(user_filter) : NULL;
 	c->series = s;
 	return 0;
+}
+
+/* take over a BPF counter: its series become the recorder's */
+static int adopt_bpf(struct recorder *r, struct vnp_bpfcount *bc)
+{
+	if (r->nbc == MAX_BPF) {
+		vnp_bpfcount_close(bc);
+		return vnp_fail(-E2BIG, "more than %d BPF counters", MAX_BPF);
+	}
+	r->bc[r->nbc] = bc;
+	r->bc_first[r->nbc++] = r->ns;
+	for (size_t i = 0; i < vnp_bpfcount_nseries(bc); i++) {
+		const struct vnp_series_info *si = vnp_bpfcount_series(bc, i);
+
+		for (size_t j = 0; j < r->ns; j++)
+			if (!strcmp(r->s[j].name, si->name))
+				return vnp_fail(-EINVAL, "%s is counted twice (two backends?)",
+						si->name);
+		if (add_series(r, si->name, si->kind, si->unit, si->role, si->backend, false) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static bool is_bpf_backend(const char *b)
+{
+	static const char *const names[] = { "bpf", "tp_btf", "tp", "raw_tp", "fentry", "kprobe" };
+
+	if (!b)
+		return false;
+	if (!strncmp(b, "bpf:", 4))
+		b += 4;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(b, names[i]))
+			return true;
+	return false;
+}
+
+/* the backend name bpfcount takes: NULL for "bpf" (the best there is) */
+static const char *bpf_backend(const char *b)
+{
+	if (!b || !strcmp(b, "bpf"))
+		return NULL;
+	return b;
+}
+
+/* an event's format has a field of this name */
+static bool event_has_field(const char *sys, const char *name, const char *field)
+{
+	char path[512], buf[16384], pat[80];
+	const char *dir = vnp_tracefs_dir();
+
+	if (!dir)
+		return false;
+	snprintf(path, sizeof(path), "%s/events/%s/%s/format", dir, sys, name);
+	snprintf(pat, sizeof(pat), " %s;", field);
+	return vnp_read_file(path, buf, sizeof(buf)) > 0 && strstr(buf, pat);
+}
+
+/* take over an ftrace counter of @n things; series names are given */
+static int adopt_ftrace(struct recorder *r, struct vnp_ftracefunc *f, char names[][256], size_t n,
+			const char *drop_name)
+{
+	const char *be;
+	int s;
+
+	if (r->nff == MAX_BPF) {
+		vnp_ftracefunc_close(f);
+		return vnp_fail(-E2BIG, "more than %d ftrace counters", MAX_BPF);
+	}
+	be = vnp_ftracefunc_backend(f) == VNP_FTRACE_PROFILER ? "ftrace:profiler"
+	     : vnp_ftracefunc_backend(f) == VNP_FTRACE_TRACER ? "ftrace:tracer"
+							       : "ftrace:events";
+	r->ff[r->nff] = f;
+	r->ff_first[r->nff] = r->ns;
+	r->ff_n[r->nff] = n;
+	for (size_t i = 0; i < n; i++)
+		if (add_series(r, names[i], VNP_COUNTER, strncmp(names[i], "function", 8) ? "events"
+											     : "calls",
+			       VNP_INDICATOR, be, false) < 0)
+			return -ENOMEM;
+	s = add_series(r, drop_name, VNP_COUNTER, "events", VNP_CONTEXT, be, false);
+	if (s < 0)
+		return s;
+	r->ff_drop[r->nff++] = (size_t)s;
+	return 0;
+}
+
+static int ftrace_which(const char *backend)
+{
+	if (!backend)
+		return VNP_FTRACE_AUTO;
+	if (!strcmp(backend, "function-profiler"))
+		return VNP_FTRACE_PROFILER;
+	if (!strcmp(backend, "function-tracer"))
+		return VNP_FTRACE_TRACER;
+	return -1;
+}
+
+/*
+ * func:NAME through BPF (fentry, then kprobe). Returns 1 when BPF cannot and
+ * the ftrace backends (the function profiler, then the function tracer: one
+ * private instance for every such function) should try; @why keeps BPF's
+ * reason.
+ */
+static int setup_function(struct recorder *r, const char *fn, const char *backend, char *why,
+			  size_t size)
+{
+	struct vnp_bpf_spec bs = { .func = true };
+	struct vnp_bpfcount *bc;
+
+	if (backend && !is_bpf_backend(backend) && ftrace_which(backend) < 0)
+		return vnp_fail(-EINVAL, "func:%s: backend '%s' does not count functions; use "
+				"fentry, kprobe, function-profiler or function-tracer", fn, backend);
+	*why = '\0';
+	if (backend && !is_bpf_backend(backend))
+		return 1;
+	snprintf(bs.name, sizeof(bs.name), "%s", fn);
+	bs.backend = bpf_backend(backend);
+	bc = vnp_bpfcount_open(&bs, 1);
+	if (bc)
+		return adopt_bpf(r, bc);
+	if (backend)
+		return -errno;
+	snprintf(why, size, "%s", vnp_errmsg());
+	return 1;
+}
+
+/* one ftrace counter for @n functions (or events); series named by @metric */
+static int setup_ftrace(struct recorder *r, const char **what, const char **filters, size_t n,
+			bool events, int which, const char *bpf_why)
+{
+	char (*names)[256] = calloc(n + 1, sizeof(*names)), drop[256];
+	struct vnp_ftracefunc *f;
+	int err;
+
+	if (!names)
+		return -ENOMEM;
+	f = events ? vnp_ftracefunc_open_events(what, filters, n, 0)
+		   : vnp_ftracefunc_open(what, n, which);
+	if (!f) {
+		err = -errno;
+		if (bpf_why && *bpf_why) {
+			char ft[512];
+
+			snprintf(ft, sizeof(ft), "%s", vnp_errmsg());
+			err = vnp_fail(err, "%s; %s", bpf_why, ft);
+		}
+		free(names);
+		return err;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct vnp_label l[2] = { { events ? "event" : "function", what[i] },
+					  { "filter", filters ? filters[i] : NULL } };
+
+		vnp_series_name(names[i], sizeof(names[i]),
+				events ? "tracepoint_hits" : "function_calls", l,
+				filters && filters[i] ? 2 : 1);
+	}
+	snprintf(drop, sizeof(drop), "trace_lost_events{backend=\"%s\"}",
+		 events ? "ftrace:events" : "ftrace:functions");
+	err = adopt_ftrace(r, f, names, n, drop);
+	free(names);
+	return err;
 }
 
 /* append `&& field == "dev"` (or the negation of all devices) to a filter */
@@ -134,6 +336,140 @@ static char *dev_filter(const char *user, const char *field, char **devs, size_t
 	return f;
 }
 
+/* "field == "a" || field == "b"" for the devices (or the threads) of one VM */
+static char *vm_clause(const struct vnp_vm_dev *vms, size_t n, const char *vm, const char *field,
+		       bool threads)
+{
+	size_t size = 64, len = 0;
+	char *f = malloc(size);
+
+	if (!f)
+		return NULL;
+	*f = '\0';
+	for (size_t i = 0; i < n; i++) {
+		char part[160], path[64];
+		struct dirent *de;
+		DIR *d;
+
+		if (strcmp(vms[i].vm, vm))
+			continue;
+		if (!threads) {
+			if (!*vms[i].dev)
+				continue;
+			snprintf(part, sizeof(part), "%s%s == \"%s\"", len ? " || " : "", field,
+				 vms[i].dev);
+		} else {
+			/* the QEMU process's threads (vCPUs, I/O) as they are now */
+			if (vms[i].pid <= 0 || *vms[i].dev)
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/task", (int)vms[i].pid);
+			d = opendir(path);
+			while (d && (de = readdir(d))) {
+				if (de->d_name[0] == '.')
+					continue;
+				snprintf(part, sizeof(part), "%scommon_pid == %.32s", len ? " || " : "",
+					 de->d_name);
+				if (len + strlen(part) + 1 > size) {
+					char *nf = realloc(f, size = 2 * (len + strlen(part) + 1));
+
+					if (!nf) {
+						closedir(d);
+						free(f);
+						return NULL;
+					}
+					f = nf;
+				}
+				strcpy(f + len, part);
+				len += strlen(part);
+			}
+			if (d)
+				closedir(d);
+			continue;
+		}
+		if (len + strlen(part) + 1 > size) {
+			char *nf = realloc(f, size = 2 * (len + strlen(part) + 1));
+
+			if (!nf) {
+				free(f);
+				return NULL;
+			}
+			f = nf;
+		}
+		strcpy(f + len, part);
+		len += strlen(part);
+	}
+	return f;
+}
+
+/*
+ * --by vm: one counter per VM, by its devices (events that name a device)
+ * or its QEMU threads (events that do not, on a KVM host), and vm="host"
+ * for everything else, so the series add up to the event's total.
+ */
+static int add_vm_counters(struct recorder *r, const char *sys, const char *name, int id,
+			   const char *filter, const char *field, const struct vnp_vm_dev *vms,
+			   size_t n)
+{
+	char *rest = NULL, *clause;
+	size_t rest_len = 0;
+	int err = 0, nvm = 0;
+
+	for (size_t i = 0; i < n && !err; i++) {
+		bool seen = false;
+		char *f;
+
+		for (size_t j = 0; j < i; j++)
+			seen |= !strcmp(vms[j].vm, vms[i].vm);
+		if (seen)
+			continue;
+		clause = vm_clause(vms, n, vms[i].vm, field ? field : "", !field);
+		if (!clause)
+			return -ENOMEM;
+		if (!*clause) {
+			free(clause);
+			continue;
+		}
+		f = malloc(strlen(clause) + (filter ? strlen(filter) : 0) + 16);
+		if (!f) {
+			free(clause);
+			return -ENOMEM;
+		}
+		sprintf(f, "%s%s%s(%s)", filter ? "(" : "", filter ? filter : "",
+			filter ? ") && " : "", clause);
+		err = add_counter_l(r, sys, name, id, f, filter, "vm", vms[i].vm);
+		free(f);
+		/* the host: not any VM's */
+		f = realloc(rest, rest_len + strlen(clause) + 16);
+		if (!f) {
+			free(clause);
+			free(rest);
+			return -ENOMEM;
+		}
+		rest = f;
+		rest_len += (size_t)sprintf(rest + rest_len, "%s!(%s)", rest_len ? " && " : "",
+					    clause);
+		free(clause);
+		nvm++;
+	}
+	if (!err) {
+		char *f = malloc(rest_len + (filter ? strlen(filter) : 0) + 16);
+
+		if (!f) {
+			free(rest);
+			return -ENOMEM;
+		}
+		if (nvm)
+			sprintf(f, "%s%s%s%s", filter ? "(" : "", filter ? filter : "",
+				filter ? ") && " : "", rest);
+		else
+			sprintf(f, "%s", filter ? filter : "");
+		err = add_counter_l(r, sys, name, id, *f ? f : NULL, filter, "vm", "host");
+		free(f);
+	}
+	free(rest);
+	return err;
+}
+
 static int setup_events(struct recorder *r)
 {
 	const struct vnp_record_opts *o = r->o;
@@ -142,25 +478,113 @@ static int setup_events(struct recorder *r)
 	bool have_devs = false;
 	int err = 0;
 
-	if (o->nevents && !vnp_tracefs_dir())
-		return -ENOENT;
+	struct vnp_bpf_spec *bspec = calloc(o->nevents + 1, sizeof(*bspec));
+	const char **fev = calloc(o->nevents + 1, sizeof(*fev));
+	const char **ffilt = calloc(o->nevents + 1, sizeof(*ffilt));
+	const char **ffn = calloc(o->nevents + 1, sizeof(*ffn));
+	char (*fev_names)[200] = calloc(o->nevents + 1, sizeof(*fev_names));
+	size_t nbspec = 0, nfev = 0, nffn = 0, nffn_optional = 0;
+	char bpf_why[1024] = "";
+	int which = ftrace_which(o->backend);
+	struct vnp_vm_dev *vms = NULL;
+	size_t nvms = 0;
+	bool have_vms = false;
+
+	if (!bspec || !fev || !ffilt || !ffn || !fev_names) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (o->nevents && !vnp_tracefs_dir()) {
+		err = -ENOENT;
+		goto out;
+	}
 	for (size_t i = 0; i < o->nevents && !err; i++) {
 		const char *spec = o->events[i].spec, *filter = o->events[i].filter, *field;
+		const char *backend = o->events[i].backend ? o->events[i].backend : o->backend;
+		bool bpf = is_bpf_backend(backend);
 		char sys[64], name[128];
-		int id;
+		int id = -1;
 
-		err = vnp_event_split(spec, sys, sizeof(sys), name, sizeof(name));
-		if (err)
-			break;
-		id = vnp_event_id(sys, name);
-		if (id < 0) {
-			err = id;
+		if (backend && !bpf && strcmp(backend, "perf") && strcmp(backend, "ftrace") &&
+		    ftrace_which(backend) < 0) {
+			err = vnp_fail(-EINVAL, "backend '%s': perf, bpf, tp_btf, tp, raw_tp, "
+				       "ftrace, fentry, kprobe, function-profiler or "
+				       "function-tracer", backend);
 			break;
 		}
-		field = o->by_dev ? vnp_event_dev_field(sys, name) : NULL;
-		if (o->by_dev && !field)
+		if (!strncmp(spec, "func:", 5)) {
+			char why[512];
+
+			err = filter ? vnp_fail(-EINVAL, "%s: functions take no --filter", spec)
+				     : setup_function(r, spec + 5, backend, why, sizeof(why));
+			if (err == 1) {
+				/* BPF cannot: the ftrace backends try them all at once */
+				ffn[nffn++] = spec + 5;
+				nffn_optional += o->events[i].optional;
+				if (*why && !strstr(bpf_why, why))
+					snprintf(bpf_why + strlen(bpf_why),
+						 sizeof(bpf_why) - strlen(bpf_why), "%s%s",
+						 *bpf_why ? "; " : "", why);
+				err = 0;
+			}
+			id = 0;
+		} else {
+			err = vnp_event_split(spec, sys, sizeof(sys), name, sizeof(name));
+			id = err ? err : vnp_event_id(sys, name);
+			err = id < 0 ? id : 0;
+		}
+		if (err && o->events[i].optional) {
+			if (!o->quiet)
+				pr_warn("skipping %s: %s\n", spec, vnp_errmsg());
+			err = 0;
+			continue;
+		}
+		if (err || !strncmp(spec, "func:", 5))
+			continue;
+		field = o->by_dev || o->events[i].by_dev ? vnp_event_dev_field(sys, name) : NULL;
+		if (o->by_dev && !field && !o->quiet)
 			pr_warn("--by dev: %s:%s carries no device name; counting it as one "
 				"series\n", sys, name);
+		if (o->by_vm && (!backend || !strcmp(backend, "perf"))) {
+			if (!have_vms) {
+				err = vnp_vm_devices(&vms, &nvms);
+				if (err)
+					break;
+				have_vms = true;
+			}
+			err = add_vm_counters(r, sys, name, id, filter,
+					      vnp_event_dev_field(sys, name), vms, nvms);
+			continue;
+		}
+		if (backend && !strcmp(backend, "ftrace")) {
+			/* the paper's way: every hit recorded with its timestamp, then binned */
+			snprintf(fev_names[nfev], sizeof(fev_names[nfev]), "%s:%s", sys, name);
+			for (size_t j = 0; j < nfev; j++)
+				if (!strcmp(fev[j], fev_names[nfev]))
+					err = vnp_fail(-EINVAL, "%s: with --backend ftrace an event is "
+						       "recorded once (one filter per event in "
+						       "a tracefs instance)", fev[j]);
+			if (err)
+				break;
+			fev[nfev] = fev_names[nfev];
+			ffilt[nfev++] = filter;
+			continue;
+		}
+		if (bpf) {
+			struct vnp_bpf_spec *b = &bspec[nbspec++];
+
+			if (filter) {
+				err = vnp_fail(-EINVAL, "%s: --filter works with the perf backend; "
+					       "the BPF backend splits with --by dev", spec);
+				break;
+			}
+			snprintf(b->sys, sizeof(b->sys), "%s", sys);
+			snprintf(b->name, sizeof(b->name), "%s", name);
+			b->by_dev = field != NULL;
+			b->bytes = event_has_field(sys, name, "len");
+			b->backend = bpf_backend(backend);
+			continue;
+		}
 		if (!field) {
 			err = add_counter(r, sys, name, id, filter, filter, NULL);
 			continue;
@@ -189,11 +613,33 @@ static int setup_events(struct recorder *r)
 			free(f);
 		}
 	}
+	if (!err && nbspec) {
+		struct vnp_bpfcount *bc = vnp_bpfcount_open(bspec, nbspec);
+
+		err = bc ? adopt_bpf(r, bc) : -errno;
+	}
+	if (!err && nfev)
+		err = setup_ftrace(r, fev, ffilt, nfev, true, 0, NULL);
+	if (!err && nffn) {
+		err = setup_ftrace(r, ffn, NULL, nffn, false, which < 0 ? VNP_FTRACE_AUTO : which,
+				   bpf_why);
+		if (err && nffn_optional == nffn) {
+			if (!o->quiet)
+				pr_warn("skipping the kernel functions (%zu): %s\n", nffn,
+					vnp_errmsg());
+			err = 0;
+		}
+	}
+out:
 	vnp_strv_free(devs, ndev);
-	if (err)
+	free(bspec);
+	free(fev);
+	free(ffilt);
+	free(ffn);
+	free(fev_names);
+	free(vms);
+	if (err || !r->ntp)
 		return err;
-	if (!r->ntp)
-		return 0;
 	r->pc = vnp_perfcount_open(r->tp, r->ntp);
 	return r->pc ? 0 : -errno;
 }
@@ -258,9 +704,72 @@ static int setup_readers(struct recorder *r)
 		if (s < 0)
 			return s;
 	}
+	if (o->profile_hz) {
+		r->sampler = vnp_sampler_open(o->profile_hz);
+		if (!r->sampler)
+			return -errno;
+		r->samples_series = r->ns;
+		if (add_series(r, "cpu_samples", VNP_COUNTER, "samples", VNP_CONTEXT,
+			       "perf:cpu-clock", false) < 0 ||
+		    add_series(r, "cpu_samples_lost", VNP_COUNTER, "samples", VNP_CONTEXT,
+			       "perf:cpu-clock", false) < 0)
+			return -ENOMEM;
+		r->other_series = r->ns;
+		if (add_series(r, "cpu_share{function=\"[other]\"}", VNP_SHARE, "ratio",
+			       VNP_INDICATOR, "perf:cpu-clock", false) < 0)
+			return -ENOMEM;
+	}
 	r->vals = calloc(r->ns + 1, sizeof(double));
 	r->tot = calloc(r->ns + 1, sizeof(double));
 	return r->vals && r->tot ? 0 : -ENOMEM;
+}
+
+/*
+ * One function's share of the bin's CPU samples. A function gets its own
+ * series the first time it reaches VNP_SHARE_MIN of a bin (earlier bins,
+ * where it was below, hold 0 and its samples are in [other]); the series is
+ * added to the run on the fly.
+ */
+#define VNP_SHARE_MIN 0.01
+
+static int emit_share(void *arg, const char *function, double share)
+{
+	struct recorder *r = arg;
+	struct vnp_label l = { "function", function };
+	char name[256];
+	int idx = -1;
+
+	if (r->baseline)
+		return 0;
+	if (vnp_series_name(name, sizeof(name), "cpu_share", &l, 1) < 0)
+		return 0; /* a name we cannot store: counted in [other] */
+	for (size_t i = r->samples_series + 2; i < r->ns; i++)
+		if (!strcmp(r->s[i].name, name)) {
+			idx = (int)i;
+			break;
+		}
+	if (idx < 0 && share >= VNP_SHARE_MIN && r->w) {
+		struct vnp_series_info si = { .name = name, .kind = VNP_SHARE, .unit = "ratio",
+					      .role = VNP_INDICATOR, .backend = "perf:cpu-clock" };
+		double *v;
+
+		idx = add_series(r, name, VNP_SHARE, "ratio", VNP_INDICATOR, "perf:cpu-clock",
+				 false);
+		v = idx < 0 ? NULL : realloc(r->vals, (r->ns + 1) * sizeof(double));
+		if (v) {
+			r->vals = v;
+			v[idx] = 0;
+			v = realloc(r->tot, (r->ns + 1) * sizeof(double));
+		}
+		if (!v)
+			return -ENOMEM;
+		r->tot = v;
+		r->s[idx].info.name = r->s[idx].name;
+		if (vnp_writer_add_series_fill(r->w, &si, 0) != idx)
+			return -EIO;
+	}
+	r->vals[idx >= 0 ? (size_t)idx : r->other_series] += share;
+	return 0;
 }
 
 /*
@@ -277,6 +786,38 @@ static int read_all(struct recorder *r, unsigned *flags, bool baseline)
 		err = vnp_perfcount_read(r->pc, r->vals, flags);
 		if (err)
 			return err;
+	}
+	for (size_t i = 0; i < r->nbc; i++) {
+		err = vnp_bpfcount_read(r->bc[i], r->vals + r->bc_first[i], flags);
+		if (err)
+			return vnp_fail(err, "reading BPF counters: %s", strerror(-err));
+	}
+	for (size_t i = 0; i < r->nff; i++) {
+		uint64_t dropped = 0;
+
+		/* timestamped backends drop what precedes the origin by themselves;
+		 * the profiler only counts, so its baseline is a read we discard */
+		if (baseline && vnp_ftracefunc_backend(r->ff[i]) != VNP_FTRACE_PROFILER)
+			continue;
+		err = vnp_ftracefunc_read(r->ff[i], r->t0, r->o->interval_s, r->kb < 0 ? 0 : r->kb,
+					  r->vals + r->ff_first[i], &dropped);
+		if (err)
+			return err;
+		r->vals[r->ff_drop[i]] = (double)dropped;
+		if (dropped)
+			*flags |= VNP_BIN_INCOMPLETE;
+	}
+	if (r->sampler) {
+		uint64_t samples = 0, lost = 0;
+
+		r->baseline = baseline;
+		err = vnp_sampler_read(r->sampler, emit_share, r, &samples, &lost, flags);
+		if (err)
+			return err < 0 ? err : -EIO;
+		r->vals[r->samples_series] = (double)samples;
+		r->vals[r->samples_series + 1] = (double)lost;
+		if (lost)
+			*flags |= VNP_BIN_INCOMPLETE;
 	}
 	for (size_t i = 0; i < r->o->ntargets; i++) {
 		size_t first = r->nd_series[i];
@@ -315,6 +856,14 @@ static void close_collectors(struct recorder *r)
 {
 	vnp_perfcount_close(r->pc);
 	r->pc = NULL;
+	for (size_t i = 0; i < r->nbc; i++)
+		vnp_bpfcount_close(r->bc[i]);
+	r->nbc = 0;
+	for (size_t i = 0; i < r->nff; i++)
+		vnp_ftracefunc_close(r->ff[i]);
+	r->nff = 0;
+	vnp_sampler_close(r->sampler);
+	r->sampler = NULL;
 	for (size_t i = 0; r->nd && i < r->o->ntargets; i++) {
 		vnp_netdev_close(r->nd[i]);
 		r->nd[i] = NULL;
@@ -524,11 +1073,14 @@ int vnp_record(const struct vnp_record_opts *o, struct vnp_record_result *res)
 	{
 		unsigned f = 0;
 
+		t0 = r->t0 = vnp_now_mono();
+		r->kb = -1;
 		err = read_all(r, &f, true);
-		t0 = vnp_now_mono();
 		if (err)
 			goto out;
 	}
+	if (o->on_start)
+		o->on_start(t0, o->arg);
 	if (o->command)
 		r->child = start_command(r);
 	arm(r->tfd, t0 + (end_t && end_t < bin ? end_t : bin));
@@ -572,13 +1124,14 @@ int vnp_record(const struct vnp_record_opts *o, struct vnp_record_result *res)
 		}
 		now = vnp_now_mono();
 		t = now - t0;
-		err = read_all(r, &flags, false);
-		if (err)
-			break;
 		/* the bin whose end has passed last; later than k_next if we slept long */
 		kb = (int64_t)floor(t / bin + 1e-6) - 1;
 		if (partial || kb < k_next)
 			kb = k_next;
+		r->kb = kb;
+		err = read_all(r, &flags, false);
+		if (err)
+			break;
 		if (kb > k_next)
 			flags |= VNP_BIN_LATE;
 		if (end_t && t >= end_t - 1e-6)

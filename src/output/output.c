@@ -78,6 +78,12 @@ void vnp_json_string(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
+/* a field without a key inside an object is for the text rendering only */
+static bool text_only(const struct vnp_out *o, const char *key)
+{
+	return !key && o->depth > 0 && o->close[o->depth - 1] == '}';
+}
+
 /* separator and key before a JSON value */
 static void json_key(struct vnp_out *o, const char *key)
 {
@@ -132,6 +138,8 @@ void vnp_out_close_array(struct vnp_out *o)
 
 void vnp_out_str(struct vnp_out *o, const char *key, const char *fmt, const char *v)
 {
+	if (o->mode == VNP_OUT_JSON && text_only(o, key))
+		return;
 	if (o->mode == VNP_OUT_JSON) {
 		json_key(o, key);
 		if (v)
@@ -145,6 +153,8 @@ void vnp_out_str(struct vnp_out *o, const char *key, const char *fmt, const char
 
 void vnp_out_int(struct vnp_out *o, const char *key, const char *fmt, long long v)
 {
+	if (o->mode == VNP_OUT_JSON && text_only(o, key))
+		return;
 	if (o->mode == VNP_OUT_JSON) {
 		json_key(o, key);
 		fprintf(o->fp, "%lld", v);
@@ -155,6 +165,8 @@ void vnp_out_int(struct vnp_out *o, const char *key, const char *fmt, long long 
 
 void vnp_out_double(struct vnp_out *o, const char *key, const char *fmt, double v)
 {
+	if (o->mode == VNP_OUT_JSON && text_only(o, key))
+		return;
 	if (o->mode == VNP_OUT_JSON) {
 		char buf[64];
 
@@ -191,6 +203,8 @@ void vnp_out_double(struct vnp_out *o, const char *key, const char *fmt, double 
 
 void vnp_out_bool(struct vnp_out *o, const char *key, const char *fmt, bool v)
 {
+	if (o->mode == VNP_OUT_JSON && text_only(o, key))
+		return;
 	if (o->mode == VNP_OUT_JSON) {
 		json_key(o, key);
 		fputs(v ? "true" : "false", o->fp);

@@ -30,7 +30,8 @@ void vnp_out_close_array(struct vnp_out *o);
 
 /*
  * Fields: in JSON, "key": value; in text, printf(@fmt, value) when @fmt is
- * not NULL. A NaN double is null in JSON and "-" in text.
+ * not NULL. A NaN double is null in JSON and "-" in text. Inside an object,
+ * a NULL @key makes the field text-only (a value shown in other units).
  */
 void vnp_out_str(struct vnp_out *o, const char *key, const char *fmt, const char *v);
 void vnp_out_int(struct vnp_out *o, const char *key, const char *fmt, long long v);

@@ -703,6 +703,40 @@ int vnp_writer_add_series(struct vnp_writer *w, const struct vnp_series_info *si
 	return (int)w->nseries++;
 }
 
+int vnp_writer_add_series_fill(struct vnp_writer *w, const struct vnp_series_info *si,
+			       double fill)
+{
+	sqlite3_stmt *q;
+	int idx, err = vnp_writer_flush(w), rc;
+
+	if (err)
+		return err;
+	/* the queue is empty: drop its buffers, sized for the old series count */
+	free(w->qk);
+	free(w->qt);
+	free(w->qf);
+	free(w->qv);
+	w->qk = NULL;
+	w->qt = NULL;
+	w->qf = NULL;
+	w->qv = NULL;
+	w->qcap = 0;
+	idx = vnp_writer_add_series(w, si);
+	if (idx < 0 || isnan(fill))
+		return idx;
+	rc = sqlite3_prepare_v2(w->st->db,
+				"INSERT INTO samples SELECT ?1, k, ?2 FROM bins WHERE run_id = ?3", -1,
+				&q, NULL);
+	if (rc)
+		return db_fail(w->st, rc, "filling a new series");
+	sqlite3_bind_int64(q, 1, w->series_ids[idx]);
+	sqlite3_bind_double(q, 2, fill);
+	sqlite3_bind_int64(q, 3, w->run_id);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? idx : db_fail(w->st, rc, "filling a new series");
+}
+
 int vnp_writer_put_bin(struct vnp_writer *w, int64_t k, double t_end, unsigned flags,
 		       const double *values, size_t nvalues)
 {
@@ -787,4 +821,218 @@ int vnp_writer_end(struct vnp_writer *w, enum vnp_run_status status)
 int64_t vnp_writer_run_id(const struct vnp_writer *w)
 {
 	return w->run_id;
+}
+
+/* ---- adding series to a stored run (importers, issue 4) ---------------------- */
+
+static int step_done(struct vnp_store *st, sqlite3_stmt *q, const char *what)
+{
+	int rc = sqlite3_step(q);
+
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_fail(st, rc, what);
+}
+
+/* run @sql with one int64 parameter (and an optional double) */
+static int exec_id(struct vnp_store *st, const char *sql, int64_t id, double d, const char *what)
+{
+	sqlite3_stmt *q;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL), err;
+
+	if (rc)
+		return db_fail(st, rc, what);
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_double(q, 2, d);
+	err = step_done(st, q, what);
+	sqlite3_finalize(q);
+	return err;
+}
+
+/* move every bin of run @id up by @shift, keeping (run_id, k) unique on the way */
+static int renumber(struct vnp_store *st, int64_t id, int64_t shift, double bin_s)
+{
+	static const char *const sql[] = {
+		"UPDATE bins SET k = -(k + ?2) - 1, t_end = t_end + ?2 * ?3 WHERE run_id = ?1",
+		"UPDATE bins SET k = -k - 1 WHERE run_id = ?1",
+		"UPDATE samples SET k = -(k + ?2) - 1 WHERE series_id IN "
+		"(SELECT id FROM series WHERE run_id = ?1)",
+		"UPDATE samples SET k = -k - 1 WHERE series_id IN "
+		"(SELECT id FROM series WHERE run_id = ?1)",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(sql); i++) {
+		sqlite3_stmt *q;
+		int rc = sqlite3_prepare_v2(st->db, sql[i], -1, &q, NULL), err;
+
+		if (rc)
+			return db_fail(st, rc, "renumbering bins");
+		sqlite3_bind_int64(q, 1, id);
+		sqlite3_bind_int64(q, 2, shift);
+		sqlite3_bind_double(q, 3, bin_s);
+		err = step_done(st, q, "renumbering bins");
+		sqlite3_finalize(q);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int merge_in(struct vnp_store *st, const char *sel, const struct vnp_run *add)
+{
+	const struct vnp_run_info *ai = vnp_run_info(add);
+	size_t ns = vnp_run_nseries(add);
+	struct vnp_run_info ri = { 0 };
+	sqlite3_stmt *q = NULL, *ib = NULL, *is = NULL;
+	int64_t *sids = NULL, idx0, delta;
+	double d;
+	int rc, err;
+
+	err = vnp_store_find(st, sel, &ri);
+	if (err)
+		return err;
+	if (ri.status == VNP_RUN_RECORDING) {
+		err = vnp_fail(-EBUSY, "run '%s' is still being recorded; add to it when it has "
+			       "ended", ri.name);
+		goto out;
+	}
+	if (!(ai->bin_s > 0) || fabs(ai->bin_s - ri.bin_s) > 1e-9 * ri.bin_s) {
+		err = vnp_fail(-EINVAL, "run '%s' has bins of %g s, the series to add %g s",
+			       ri.name, ri.bin_s, ai->bin_s);
+		goto out;
+	}
+	d = (ai->origin - ri.origin) / ri.bin_s;
+	delta = llround(d);
+	if (fabs(d - (double)delta) > 1e-6 * (fabs(d) > 1 ? fabs(d) : 1)) {
+		err = vnp_fail(-EINVAL, "the series to add are not on run '%s''s bins (origin "
+			       "%.9f, theirs %.9f)", ri.name, ri.origin, ai->origin);
+		goto out;
+	}
+	/* names first: a clash changes nothing */
+	rc = sqlite3_prepare_v2(st->db, "SELECT 1 FROM series WHERE run_id = ? AND name = ?", -1,
+				&q, NULL);
+	if (rc) {
+		err = db_fail(st, rc, "reading series");
+		goto out;
+	}
+	for (size_t i = 0; i < ns; i++) {
+		sqlite3_reset(q);
+		sqlite3_bind_int64(q, 1, ri.id);
+		sqlite3_bind_text(q, 2, vnp_run_series(add, i)->name, -1, SQLITE_STATIC);
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW) {
+			err = vnp_fail(-EEXIST, "run '%s' already has the series %s; nothing was "
+				       "added", ri.name, vnp_run_series(add, i)->name);
+			goto out;
+		}
+		if (rc != SQLITE_DONE) {
+			err = db_fail(st, rc, "reading series");
+			goto out;
+		}
+	}
+	sqlite3_finalize(q);
+	rc = sqlite3_prepare_v2(st->db, "SELECT coalesce(max(idx) + 1, 0) FROM series WHERE "
+				"run_id = ?", -1, &q, NULL);
+	if (rc) {
+		q = NULL;
+		err = db_fail(st, rc, "reading series");
+		goto out;
+	}
+	sqlite3_bind_int64(q, 1, ri.id);
+	rc = sqlite3_step(q);
+	idx0 = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	q = NULL;
+	if (rc != SQLITE_ROW) {
+		err = db_fail(st, rc, "reading series");
+		goto out;
+	}
+	if (delta < 0) {
+		/* the new series start earlier: the run's origin moves back */
+		err = renumber(st, ri.id, -delta, ri.bin_s);
+		if (!err)
+			err = exec_id(st, "UPDATE runs SET origin = ?2 WHERE id = ?1", ri.id,
+				      ai->origin, "moving the origin");
+		if (!err && ri.start_wall != 0)
+			err = exec_id(st, "UPDATE runs SET start_wall = ?2 WHERE id = ?1", ri.id,
+				      ri.start_wall + (double)delta * ri.bin_s,
+				      "moving the origin");
+		if (err)
+			goto out;
+		delta = 0;
+	}
+	sids = calloc(ns + 1, sizeof(*sids));
+	if (!sids) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < ns; i++) {
+		err = insert_series(st, ri.id, (size_t)idx0 + i, vnp_run_series(add, i), &sids[i]);
+		if (err)
+			goto out;
+	}
+	/*
+	 * A bin the run has keeps its end; it gains the flags of the added bin,
+	 * where "shorter than the bin" becomes "may miss events" since the run's
+	 * other series cover all of it.
+	 */
+	rc = sqlite3_prepare_v2(st->db,
+				"INSERT INTO bins VALUES (?1, ?2, ?3, ?4) ON CONFLICT (run_id, k) "
+				"DO UPDATE SET flags = flags | (CASE WHEN excluded.flags & ?5 "
+				"THEN (excluded.flags & ~?5) | ?6 ELSE excluded.flags END)",
+				-1, &ib, NULL);
+	if (!rc)
+		rc = sqlite3_prepare_v2(st->db, "INSERT INTO samples VALUES (?,?,?)", -1, &is,
+					NULL);
+	if (rc) {
+		err = db_fail(st, rc, "preparing inserts");
+		goto out;
+	}
+	for (int64_t k = 0; k < vnp_run_nbins(add); k++) {
+		if (!vnp_run_bin_present(add, k))
+			continue;
+		sqlite3_reset(ib);
+		sqlite3_bind_int64(ib, 1, ri.id);
+		sqlite3_bind_int64(ib, 2, k + delta);
+		sqlite3_bind_double(ib, 3, vnp_run_bin_end(add, k) + (double)delta * ri.bin_s);
+		sqlite3_bind_int(ib, 4, (int)vnp_run_bin_flags(add, k));
+		sqlite3_bind_int(ib, 5, VNP_BIN_PARTIAL);
+		sqlite3_bind_int(ib, 6, VNP_BIN_INCOMPLETE);
+		err = step_done(st, ib, "writing a bin");
+		for (size_t i = 0; !err && i < ns; i++) {
+			double v = vnp_run_get(add, i, k);
+
+			if (isnan(v))
+				continue;
+			sqlite3_reset(is);
+			sqlite3_bind_int64(is, 1, sids[i]);
+			sqlite3_bind_int64(is, 2, k + delta);
+			sqlite3_bind_double(is, 3, v);
+			err = step_done(st, is, "writing a sample");
+		}
+		if (err)
+			goto out;
+	}
+out:
+	sqlite3_finalize(q);
+	sqlite3_finalize(ib);
+	sqlite3_finalize(is);
+	free(sids);
+	vnp_run_info_clear(&ri);
+	return err;
+}
+
+int vnp_store_merge_run(struct vnp_store *st, const char *sel, const struct vnp_run *add)
+{
+	int err;
+
+	if (st->rdonly)
+		return vnp_fail(-EROFS, "%s: opened read-only", st->path);
+	err = exec(st, "BEGIN IMMEDIATE", "adding to a run");
+	if (err)
+		return err;
+	err = merge_in(st, sel, add);
+	if (!err)
+		err = exec(st, "COMMIT", "adding to a run");
+	if (err)
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return err;
 }

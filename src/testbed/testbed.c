@@ -269,7 +269,7 @@ static int netns_kill(const char *ns)
 	int killed = 0;
 	DIR *d;
 
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	snprintf(path, sizeof(path), "/run/netns/%.63s", ns);
 	if (stat(path, &nsb))
 		return 0;
 	d = opendir("/proc");
@@ -561,10 +561,19 @@ int vnp_testbed_down(void)
 	char names[VNP_TB_MAX_VMS * 2 + 8][64];
 	struct cgroups cg;
 	int n, removed = 0;
+	bool ran_ovs;
 
 	removed += vnp_testbed_kill_workload();
 	ovs_env();
+	ran_ovs = !access(OVS_DIR, F_OK);
 	removed += ovs_stop();
+	/*
+	 * The userspace datapath leaves its own tap, ovs-netdev, behind; it is
+	 * ours to remove when our private daemons ran and no other OvS runs.
+	 */
+	if (ran_ovs && !access("/sys/class/net/ovs-netdev", F_OK) &&
+	    system("pgrep -x ovs-vswitchd >/dev/null 2>&1"))
+		removed += vnp_run_cmdf("ip link del ovs-netdev") == 0;
 	n = our_netns(names, (int)ARRAY_SIZE(names));
 	for (int i = 0; i < n; i++)
 		removed += vnp_run_cmdf("ip netns del %s", names[i]) == 0;
@@ -601,10 +610,10 @@ int vnp_testbed_inventory(struct vnp_testbed_object *v, int max)
 		ADD("state", "%s", STATE_FILE);
 	k = our_netns(names, (int)ARRAY_SIZE(names));
 	for (int i = 0; i < k; i++)
-		ADD("netns", "%s", names[i]);
+		ADD("netns", "%.63s", names[i]);
 	k = our_links(names, (int)ARRAY_SIZE(names));
 	for (int i = 0; i < k; i++)
-		ADD("link", "%s", names[i]);
+		ADD("link", "%.63s", names[i]);
 	if (cg_find(&cg)) {
 		if (!access(cg.cpu, F_OK))
 			ADD("cgroup", "%s", cg.cpu);

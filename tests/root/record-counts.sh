@@ -58,5 +58,41 @@ check "--by dev: $DEV_A transmitted 1200 ($x_a)" [ "$x_a" = 1200 ]
 check "--by dev: $DEV_B transmitted 700 ($x_b)" [ "$x_b" = 700 ]
 check "--by dev: $DEV_B received 1200 ($r_b)" [ "$r_b" = 1200 ]
 check "--by dev: an 'other' series for the devices not listed" grep -q 'dev=""other""' bydev.csv
+# the BPF backend through record: per-device keys and byte sums, same traffic
+ip netns exec "$NS_B" "$UDPSEND" -l 9000 6 > sinkc.out &
+s3=$!
+t_on_exit "kill $s3 2>/dev/null"
+until grep -q listening sinkc.out 2>/dev/null; do sleep 0.05; done
+txb0=$(stat_of "$NS_A" "$DEV_A" tx_bytes)
+run "$VNETPROF" record -q -i 50ms -o r.db --run bpf -B bpf -e net:net_dev_xmit --by dev \
+	-- ip netns exec "$NS_A" "$UDPSEND" "$IP_B" 9000 900 300
+check "record -B bpf exits 0 ($ERR)" [ "$RC" = 0 ]
+wait $s3
+txb1=$(stat_of "$NS_A" "$DEV_A" tx_bytes)
+"$VNETPROF" export r.db --run bpf --format csv > bpf.csv
+bh=$(awk -F, -v d="$DEV_A" 'NR > 1 && index($0, "tracepoint_hits") && index($0, "dev=\"\"" d "\"\"") { t += $NF } END { print t + 0 }' bpf.csv)
+bb=$(awk -F, -v d="$DEV_A" 'NR > 1 && index($0, "tracepoint_bytes") && index($0, "dev=\"\"" d "\"\"") { t += $NF } END { print t + 0 }' bpf.csv)
+check "-B bpf: $DEV_A transmitted 900 ($bh)" [ "$bh" = 900 ]
+check "-B bpf: its bytes equal the kernel's tx_bytes delta ($bb vs $((txb1 - txb0)))" [ "$bb" = $((txb1 - txb0)) ]
+check "-B bpf: the series name their backend" grep -q '"bpf:' <<<"$("$VNETPROF" export r.db --run bpf --format json)"
+check "no BPF program of ours is left" [ "$(bpftool prog list 2>/dev/null | grep -c 'vnp_\|count_')" = 0 ]
+# --by vm: a process that looks like QEMU (its command line names the VM and
+# its tap) owns $DEV_A; the VM's series counts exactly what $DEV_A sent
+(exec -a qemu-system-x86_64 /usr/bin/python3 -c 'import time; time.sleep(30)' \
+	-name guest=web1,debug-threads=on -netdev "tap,id=hostnet0,ifname=$DEV_A,vhost=on") &
+fakeqemu=$!
+t_on_exit "kill $fakeqemu 2>/dev/null"
+ip netns exec "$NS_B" "$UDPSEND" -l 9000 6 > sinkd.out &
+s4=$!
+until grep -q listening sinkd.out 2>/dev/null; do sleep 0.05; done
+run "$VNETPROF" record -q -i 50ms -o r.db --run byvm -e net:net_dev_xmit --by vm \
+	-- ip netns exec "$NS_A" "$UDPSEND" "$IP_B" 9000 777 100
+check "--by vm exits 0 ($ERR)" [ "$RC" = 0 ]
+wait $s4
+kill $fakeqemu
+"$VNETPROF" export r.db --run byvm --format csv > byvm.csv
+vmh=$(awk -F, 'NR > 1 && index($0, "vm=\"\"web1\"\"") { t += $NF } END { print t + 0 }' byvm.csv)
+check "--by vm: VM web1 (QEMU's -name, its tap $DEV_A) sent 777 ($vmh)" [ "$vmh" = 777 ]
+check "--by vm: the rest is vm=\"host\"" grep -q 'vm=""host""' byvm.csv
 check "tracefs as it was" [ "$(tracefs_state)" = "$before" ]
 t_done

@@ -31,7 +31,7 @@ expect_fail 2 "-i: '3 parsecs'|unknown unit" "$V" record -o r.db -i '3 parsecs'
 expect_fail 2 "-d is shorter than one bin" "$V" record -o r.db -i 1s -d 100ms
 expect_fail 2 "--filter applies to the -e before it" "$V" record -o r.db --filter 'name == "lo"'
 expect_fail 2 "unknown option '--frobnicate'" "$V" record -o r.db --frobnicate
-expect_fail 2 "--by cpu: this backend splits by 'dev' only" "$V" record -o r.db -e net:net_dev_xmit --by cpu
+expect_fail 2 "--by cpu: dev or vm" "$V" record -o r.db -e net:net_dev_xmit --by cpu
 expect_fail 2 "label 'nokey' is not KEY=VALUE" "$V" record -o r.db --label nokey
 expect_fail 1 "a run named 'keep' already exists" "$V" record -o r.db --run keep -d 200ms
 echo "this is not a database, just some text long enough to have a header" > corrupt.db

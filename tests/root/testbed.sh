@@ -8,7 +8,7 @@ V=$VNETPROF
 t_on_exit "$V testbed down >/dev/null 2>&1"
 "$V" testbed down > /dev/null
 leftovers() {
-	{ ip netns list | grep -c '^vnptb' ; ip -o link show | grep -c ': vnptb' ;
+	{ ip netns list | grep -c '^vnptb' ; ip -o link show | grep -cE ': (vnptb|ovs-netdev)' ;
 	  ls -d /sys/fs/cgroup/*/vnetprof* /sys/fs/cgroup/unified/vnetprof* 2>/dev/null | wc -l ;
 	  pgrep -f 'vnetprof-testbed/ovs' | wc -l ; } | awk '{ t += $1 } END { print t }'
 }

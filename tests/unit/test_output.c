@@ -33,6 +33,7 @@ static void sample(struct vnp_out *o)
 	vnp_out_double(o, "r", " r=%6.2f|", NAN);
 	vnp_out_double(o, "x", " x=%-6.2f|", 0.5);
 	vnp_out_bool(o, "ok", " ok=%s", true);
+	vnp_out_double(o, NULL, " (%.0f%%)", 50.0); /* text only */
 	vnp_out_open_array(o, "list");
 	vnp_out_int(o, NULL, " %lld", 1);
 	vnp_out_int(o, NULL, " %lld", 2);
@@ -58,7 +59,7 @@ static void test_text(void **state)
 	char *s = render(VNP_OUT_TEXT, sample);
 
 	(void)state;
-	assert_string_equal(s, "name a\"b\\c\n\x01 n=42 r=     -| x=0.50  | ok=yes 1 2\n");
+	assert_string_equal(s, "name a\"b\\c\n\x01 n=42 r=     -| x=0.50  | ok=yes (50%) 1 2\n");
 	free(s);
 }
 
