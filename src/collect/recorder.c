@@ -359,28 +359,51 @@ static char *vm_clause(const struct vnp_vm_dev *vms, size_t n, const char *vm, c
 			snprintf(part, sizeof(part), "%s%s == \"%s\"", len ? " || " : "", field,
 				 vms[i].dev);
 		} else {
-			/* the QEMU process's threads (vCPUs, I/O) as they are now */
+			/*
+			 * The QEMU process's threads (vCPUs, I/O, and on kernels since
+			 * 6.4 the vhost workers) as they are now; before 6.4 the
+			 * vhost workers are kernel threads named vhost-<qemu pid>.
+			 */
 			if (vms[i].pid <= 0 || *vms[i].dev)
 				continue;
 			snprintf(path, sizeof(path), "/proc/%d/task", (int)vms[i].pid);
 			d = opendir(path);
-			while (d && (de = readdir(d))) {
-				if (de->d_name[0] == '.')
-					continue;
-				snprintf(part, sizeof(part), "%scommon_pid == %.32s", len ? " || " : "",
-					 de->d_name);
-				if (len + strlen(part) + 1 > size) {
-					char *nf = realloc(f, size = 2 * (len + strlen(part) + 1));
-
-					if (!nf) {
+			for (int pass = 0; pass < 2; pass++) {
+				if (pass == 1) {
+					if (d)
 						closedir(d);
-						free(f);
-						return NULL;
-					}
-					f = nf;
+					d = opendir("/proc");
 				}
-				strcpy(f + len, part);
-				len += strlen(part);
+				while (d && (de = readdir(d))) {
+					char comm[32], want[32], cpath[300];
+
+					if (de->d_name[0] < '1' || de->d_name[0] > '9')
+						continue;
+					if (pass == 1) {
+						snprintf(cpath, sizeof(cpath), "/proc/%.32s/comm",
+							 de->d_name);
+						snprintf(want, sizeof(want), "vhost-%d\n",
+							 (int)vms[i].pid);
+						if (vnp_read_file(cpath, comm, sizeof(comm)) <= 0 ||
+						    strcmp(comm, want))
+							continue;
+					}
+					snprintf(part, sizeof(part), "%scommon_pid == %.32s",
+						 len ? " || " : "", de->d_name);
+					if (len + strlen(part) + 1 > size) {
+						size = 2 * (len + strlen(part) + 1);
+						char *nf = realloc(f, size);
+
+						if (!nf) {
+							closedir(d);
+							free(f);
+							return NULL;
+						}
+						f = nf;
+					}
+					strcpy(f + len, part);
+					len += strlen(part);
+				}
 			}
 			if (d)
 				closedir(d);
