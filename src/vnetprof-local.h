@@ -33,5 +33,7 @@ int vnp_read_file(const char *path, char *buf, size_t size); /* returns length o
 double vnp_now_mono(void);
 double vnp_now_wall(void);
 int vnp_parse_cpulist(const char *s, unsigned char *set, int max); /* returns highest cpu+1 */
+/* /sys/devices/system/cpu/online into @set; returns highest cpu+1 or -errno */
+int vnp_cpus_online(unsigned char *set, int max);
 
 #endif

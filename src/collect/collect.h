@@ -20,6 +20,8 @@ const char *vnp_tracefs_dir(void);
 int vnp_event_split(const char *spec, char *sys, size_t ssize, char *name, size_t nsize);
 /* the event's id, -ENOENT (unknown event, message names the list command) */
 int vnp_event_id(const char *sys, const char *name);
+/* whether the event's format has a field of this name */
+bool vnp_event_has_field(const char *sys, const char *name, const char *field);
 /* the event's string field that holds a device name, or NULL */
 const char *vnp_event_dev_field(const char *sys, const char *name);
 /*

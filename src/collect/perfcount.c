@@ -130,16 +130,6 @@ static int open_cpu(struct vnp_perfcount *pc, int cpu)
 	return 0;
 }
 
-static int online_cpus(unsigned char *set, int max)
-{
-	char buf[4096];
-	int n = vnp_read_file("/sys/devices/system/cpu/online", buf, sizeof(buf));
-
-	if (n < 0)
-		return n;
-	return vnp_parse_cpulist(buf, set, max);
-}
-
 struct vnp_perfcount *vnp_perfcount_open(struct vnp_tp_counter *c, size_t n)
 {
 	struct vnp_perfcount *pc;
@@ -181,7 +171,7 @@ struct vnp_perfcount *vnp_perfcount_open(struct vnp_tp_counter *c, size_t n)
 	}
 	if (!n)
 		return pc;
-	if (online_cpus(online, MAX_CPUS) < 0) {
+	if (vnp_cpus_online(online, MAX_CPUS) < 0) {
 		vnp_perfcount_close(pc);
 		return vnp_fail_null(-EIO, "cannot read /sys/devices/system/cpu/online");
 	}
@@ -268,7 +258,7 @@ int vnp_perfcount_read(struct vnp_perfcount *pc, double *values, unsigned *flags
 
 	if (!pc->n)
 		return 0;
-	if (online_cpus(online, MAX_CPUS) < 0)
+	if (vnp_cpus_online(online, MAX_CPUS) < 0)
 		memset(online, 1, sizeof(online));
 	for (int cpu = 0; cpu < pc->ncpus; cpu++) {
 		struct cpu_state *cs = &pc->cpu[cpu];

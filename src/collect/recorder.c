@@ -191,19 +191,6 @@ static const char *bpf_backend(const char *b)
 	return b;
 }
 
-/* an event's format has a field of this name */
-static bool event_has_field(const char *sys, const char *name, const char *field)
-{
-	char path[512], buf[16384], pat[80];
-	const char *dir = vnp_tracefs_dir();
-
-	if (!dir)
-		return false;
-	snprintf(path, sizeof(path), "%s/events/%s/%s/format", dir, sys, name);
-	snprintf(pat, sizeof(pat), " %s;", field);
-	return vnp_read_file(path, buf, sizeof(buf)) > 0 && strstr(buf, pat);
-}
-
 /* take over an ftrace counter of @n things; series names are given */
 static int adopt_ftrace(struct recorder *r, struct vnp_ftracefunc *f, char names[][256], size_t n,
 			const char *drop_name)
@@ -604,7 +591,7 @@ static int setup_events(struct recorder *r)
 			snprintf(b->sys, sizeof(b->sys), "%s", sys);
 			snprintf(b->name, sizeof(b->name), "%s", name);
 			b->by_dev = field != NULL;
-			b->bytes = event_has_field(sys, name, "len");
+			b->bytes = vnp_event_has_field(sys, name, "len");
 			b->backend = bpf_backend(backend);
 			continue;
 		}

@@ -103,16 +103,6 @@ static int read_int(const char *path, int dflt)
 	return vnp_read_file(path, buf, sizeof(buf)) > 0 ? atoi(buf) : dflt;
 }
 
-static int online_cpus(unsigned char *set, int max)
-{
-	char buf[4096];
-	int n = vnp_read_file("/sys/devices/system/cpu/online", buf, sizeof(buf));
-
-	if (n < 0)
-		return n;
-	return vnp_parse_cpulist(buf, set, max);
-}
-
 static void close_cpu(struct vnp_sampler *s, int cpu)
 {
 	struct ring *r = &s->cpu[cpu];
@@ -260,7 +250,7 @@ struct vnp_sampler *vnp_sampler_open_ring(int hz, unsigned pages)
 	s->touched = calloc(vnp_ksyms__count(s->ks), sizeof(*s->touched));
 	if (!s->kcount || !s->touched)
 		goto nomem;
-	if (online_cpus(online, MAX_CPUS) < 0) {
+	if (vnp_cpus_online(online, MAX_CPUS) < 0) {
 		err = vnp_fail(-EIO, "cannot read /sys/devices/system/cpu/online");
 		goto fail;
 	}
@@ -705,7 +695,7 @@ int vnp_sampler_read(struct vnp_sampler *s, vnp_sampler_emit_fn emit, void *arg,
 
 	*samples = 0;
 	*lost = 0;
-	if (online_cpus(online, MAX_CPUS) < 0)
+	if (vnp_cpus_online(online, MAX_CPUS) < 0)
 		memset(online, 1, sizeof(online));
 	reset_bin(s);
 	for (int cpu = 0; cpu < s->ncpus && !err; cpu++) {

@@ -81,30 +81,49 @@ int vnp_event_id(const char *sys, const char *name)
 	return atoi(buf);
 }
 
-const char *vnp_event_dev_field(const char *sys, const char *name)
+/* the event's format file, or NULL */
+static char *event_format(const char *sys, const char *name)
 {
-	/* string fields that carry a net_device's name, in order of preference */
-	static const char *const fields[] = { "name", "dev_name", "devname", "dev", "device" };
 	const char *dir = vnp_tracefs_dir();
 	char path[512], *buf;
-	const char *found = NULL;
 
 	if (!dir)
 		return NULL;
 	buf = malloc(16384);
-	if (!buf)
-		return NULL;
 	snprintf(path, sizeof(path), "%s/events/%s/%s/format", dir, sys, name);
-	if (vnp_read_file(path, buf, 16384) > 0) {
-		for (size_t i = 0; i < ARRAY_SIZE(fields) && !found; i++) {
-			char pat[64], pat2[64];
+	if (buf && vnp_read_file(path, buf, 16384) <= 0) {
+		free(buf);
+		buf = NULL;
+	}
+	return buf;
+}
 
-			/* "__data_loc char[] name;" or "char name[16];" */
-			snprintf(pat, sizeof(pat), "char[] %s;", fields[i]);
-			snprintf(pat2, sizeof(pat2), "char %s[", fields[i]);
-			if (strstr(buf, pat) || strstr(buf, pat2))
-				found = fields[i];
-		}
+bool vnp_event_has_field(const char *sys, const char *name, const char *field)
+{
+	char *buf = event_format(sys, name), pat[80];
+	bool found;
+
+	snprintf(pat, sizeof(pat), " %s;", field);
+	found = buf && strstr(buf, pat);
+	free(buf);
+	return found;
+}
+
+const char *vnp_event_dev_field(const char *sys, const char *name)
+{
+	/* string fields that carry a net_device's name, in order of preference */
+	static const char *const fields[] = { "name", "dev_name", "devname", "dev", "device" };
+	char *buf = event_format(sys, name);
+	const char *found = NULL;
+
+	for (size_t i = 0; buf && i < ARRAY_SIZE(fields) && !found; i++) {
+		char pat[64], pat2[64];
+
+		/* "__data_loc char[] name;" or "char name[16];" */
+		snprintf(pat, sizeof(pat), "char[] %s;", fields[i]);
+		snprintf(pat2, sizeof(pat2), "char %s[", fields[i]);
+		if (strstr(buf, pat) || strstr(buf, pat2))
+			found = fields[i];
 	}
 	free(buf);
 	return found;

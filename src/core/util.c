@@ -157,3 +157,11 @@ int vnp_parse_cpulist(const char *s, unsigned char *set, int max)
 	}
 	return top;
 }
+
+int vnp_cpus_online(unsigned char *set, int max)
+{
+	char buf[4096];
+	int n = vnp_read_file("/sys/devices/system/cpu/online", buf, sizeof(buf));
+
+	return n < 0 ? n : vnp_parse_cpulist(buf, set, max);
+}

@@ -527,7 +527,7 @@ int vnp_experiment_run(const struct vnp_experiment_opts *o, struct vnp_experimen
 	static struct vm_result res[VNP_TB_MAX_VMS + 1];
 	char dir[] = "/tmp/vnetprof-exp-XXXXXX", name[128];
 	struct schedule *s = calloc(1, sizeof(*s));
-	bool was_up = false, own_testbed = false;
+	bool was_up = false, own_testbed = false, have_dir = false;
 	sigset_t mask, old;
 	int nrows = 0, err = 0;
 
@@ -544,6 +544,7 @@ int vnp_experiment_run(const struct vnp_experiment_opts *o, struct vnp_experimen
 		err = vnp_fail(-errno, "mkdtemp: %s", strerror(errno));
 		goto out;
 	}
+	have_dir = true;
 	if (!o->vm_cmd) {
 		err = vnp_testbed_up(&o->tb, &was_up);
 		if (err)
@@ -657,7 +658,7 @@ out:
 		vnp_testbed_kill_workload();
 	if (own_testbed && !o->keep)
 		vnp_testbed_down();
-	if (dir[sizeof(dir) - 7] != 'X') {
+	if (have_dir) {
 		char cmd[64];
 
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

@@ -16,7 +16,14 @@ bare=$(grep -cE ' (yes|no) *$' <<<"$OUT")
 check "every line says why or how ($bare bare lines)" [ "$bare" = 0 ]
 run "$VNETPROF" probe --json
 check "probe --json is valid JSON with 14 entries" /usr/bin/python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert len(d) == 14 and all({'name','ok','detail'} <= set(x) for x in d)" "$OUT"
-check "probe's tracepoint line agrees with a counter opened by perf's own rules" grep -q '^perf tracepoint counting *yes' <<<"$OUT$("$VNETPROF" probe)"
+# independent: can perf itself count a tracepoint system-wide here?
+if perf stat -a -e sched:sched_switch -x, true > /dev/null 2>&1; then perf_ok=yes; else perf_ok=no; fi
+probe_ok=$("$VNETPROF" probe | awk '/^perf tracepoint counting/ { print $4 }')
+check "probe's tracepoint-counting answer ($probe_ok) is perf stat's ($perf_ok)" [ "$probe_ok" = "$perf_ok" ]
+if [ -e /dev/kvm ]; then kvm_dev=yes; else kvm_dev=no; fi
+probe_kvm=$("$VNETPROF" probe | awk '$1 == "KVM" { print $2 }')
+kvm_consistent() { [ "$kvm_dev" = yes ] || [ "$probe_kvm" = no ]; }
+check "probe's KVM answer ($probe_kvm) is no without /dev/kvm ($kvm_dev)" kvm_consistent
 check "probe left tracefs as it was" [ "$(tracefs_state)" = "$before" ]
 
 T=/sys/kernel/tracing
