@@ -145,6 +145,14 @@ static bool cg_find(struct cgroups *cg)
 	return false;
 }
 
+/* the hierarchy's root: the testbed's directory without its last part */
+static const char *cg_root(const char *dir, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", dir);
+	*strrchr(buf, '/') = '\0';
+	return buf;
+}
+
 static int cg_join(const char *dir, pid_t pid)
 {
 	char path[320], s[32];
@@ -207,7 +215,35 @@ static int cg_setup(struct cgroups *cg, int vms, int host_cpus)
 		if (err)
 			return vnp_fail(err, "cannot limit %s/vm%d: %s", cg->cpu, i, strerror(-err));
 	}
+	/*
+	 * The remote host stands for another machine: it must not compete with
+	 * the emulated host's VMs for CPU on equal terms, or the receiver, not
+	 * the host, becomes the bottleneck. Its cgroup gets 16 times a VM's
+	 * weight, so it takes what it needs first and the VMs share the rest.
+	 */
+	snprintf(path, sizeof(path), "%s/remote", cg->cpu);
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return vnp_fail(-errno, "cannot create cgroup %s: %s", path, strerror(errno));
+	snprintf(path, sizeof(path), "%s/remote/%s", cg->cpu, cg->v2 ? "cpu.weight" : "cpu.shares");
+	err = write_str(path, cg->v2 ? "1600" : "16384");
+	if (err)
+		return vnp_fail(err, "cannot weight %s: %s", path, strerror(-err));
 	return 0;
+}
+
+/* a kernel thread (PF_KTHREAD in /proc/PID/stat's flags): not ours to kill */
+static bool is_kthread(int pid)
+{
+	char path[64], buf[512], *p;
+	unsigned long flags = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (vnp_read_file(path, buf, sizeof(buf)) <= 0 || !(p = strrchr(buf, ')')))
+		return false;
+	/* after "pid (comm)": state ppid pgrp session tty_nr tpgid flags */
+	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
+		return false;
+	return flags & 0x00200000;
 }
 
 /* kill what a cgroup directory (and its children) holds; returns count */
@@ -221,7 +257,8 @@ static int cg_kill(const char *dir)
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 	if (vnp_read_file(path, buf, sizeof(buf)) > 0)
 		for (char *p = strtok(buf, "\n"); p; p = strtok(NULL, "\n"))
-			killed += kill(atoi(p), SIGKILL) == 0;
+			if (!is_kthread(atoi(p)))
+				killed += kill(atoi(p), SIGKILL) == 0;
 	d = opendir(dir);
 	while (d && (de = readdir(d)))
 		if (de->d_type == DT_DIR && de->d_name[0] != '.') {
@@ -233,10 +270,13 @@ static int cg_kill(const char *dir)
 	return killed;
 }
 
-/* remove a cgroup tree (children first); waits for killed tasks to leave */
-static int cg_remove(const char *dir)
+/*
+ * remove a cgroup tree (children first); waits for killed tasks to leave.
+ * Kernel threads we moved in (the VMs' NAPI threads) go back to @root.
+ */
+static int cg_remove(const char *dir, const char *root)
 {
-	char path[400];
+	char path[400], buf[8192], procs[300];
 	struct dirent *de;
 	int removed = 0;
 	DIR *d = opendir(dir);
@@ -246,9 +286,15 @@ static int cg_remove(const char *dir)
 	while ((de = readdir(d)))
 		if (de->d_type == DT_DIR && de->d_name[0] != '.') {
 			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-			removed += cg_remove(path);
+			removed += cg_remove(path, root);
 		}
 	closedir(d);
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", root);
+	if (vnp_read_file(path, buf, sizeof(buf)) > 0)
+		for (char *p = strtok(buf, "\n"); p; p = strtok(NULL, "\n"))
+			if (is_kthread(atoi(p)))
+				write_str(procs, p);
 	for (int i = 0; i < 50; i++) {
 		if (!rmdir(dir))
 			return removed + 1;
@@ -448,15 +494,99 @@ int vnp_testbed_state(struct vnp_testbed_opts *o, char *sw, size_t swsize, char 
 	return 0;
 }
 
-static int add_endpoint(const char *ns, const char *hostdev, const char *ip, bool ovs)
+/* the pids of NAPI kernel threads ("napi/DEV-ID") now */
+static int napi_threads(int *pids, int max)
 {
+	char path[300], comm[32];
+	struct dirent *de;
+	int n = 0;
+	DIR *d = opendir("/proc");
+
+	while (d && (de = readdir(d)) && n < max) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		if (vnp_read_file(path, comm, sizeof(comm)) > 0 && !strncmp(comm, "napi/", 5))
+			pids[n++] = atoi(de->d_name);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/*
+ * Give @dev (in @ns, or the host's for NULL) a NAPI kernel thread of its own
+ * and move that thread into @cgdir (and the testbed's cpuset). A veth whose
+ * peer sends without TSO queues frames to this thread instead of processing
+ * them in whichever task's softirq happens to run: the switching work of a
+ * VM is then done by a thread in the VM's cgroup, as vhost-net's handle_tx
+ * and handle_rx run in a worker the host schedules with the VM's threads.
+ * Kernels without threaded NAPI (before 5.12) leave it in softirq; the
+ * testbed still works, load just hurts its throughput less.
+ */
+static void napi_own_thread(const char *ns, const char *dev, const char *cgdir,
+			    const struct cgroups *cg)
+{
+	int before[256], after[256], nb, na, err;
+
+	char path[300];
+
+	nb = napi_threads(before, (int)ARRAY_SIZE(before));
+	snprintf(path, sizeof(path), "echo 1 > /sys/class/net/%s/threaded", dev);
+	if (ns) {
+		/* sysfs shows a namespace's devices to a process inside it */
+		const char *argv[] = { "ip", "netns", "exec", ns, "sh", "-c", path, NULL };
+
+		err = vnp_run_cmd(argv);
+	} else {
+		snprintf(path, sizeof(path), "/sys/class/net/%s/threaded", dev);
+		err = write_str(path, "1");
+	}
+	if (err) {
+		static bool told;
+
+		if (!told)
+			pr_warn("no threaded NAPI on this kernel: the VMs' network work stays in "
+				 "softirq, where CPU load slows it less than on a KVM host\n");
+		told = true;
+		return;
+	}
+	na = napi_threads(after, (int)ARRAY_SIZE(after));
+	for (int i = 0; i < na; i++) {
+		bool old = false;
+
+		for (int j = 0; j < nb && !old; j++)
+			old = after[i] == before[j];
+		if (old)
+			continue;
+		cg_join(cgdir, after[i]);
+		if (cg->cpuset[0])
+			cg_join(cg->cpuset, after[i]);
+	}
+}
+
+/*
+ * One end of the testbed: namespace @ns with eth0, its host side @hostdev on
+ * the switch. @vm 0 is the remote host. Every link carries jumbo frames
+ * (VNP_TB_MTU) and the senders into the switch do not use TSO, so that each
+ * frame costs the thread that moves it; see napi_own_thread().
+ */
+static int add_endpoint(const char *ns, const char *hostdev, const char *ip, bool ovs, int vm,
+			const struct cgroups *cg)
+{
+	char cgdir[300];
 	int err = vnp_run_cmdf("ip netns add %s", ns);
 
+	if (vm)
+		snprintf(cgdir, sizeof(cgdir), "%s/vm%d", cg->cpu, vm);
+	else
+		snprintf(cgdir, sizeof(cgdir), "%s/remote", cg->cpu);
 	if (!err)
 		err = vnp_run_cmdf("ip netns exec %s sysctl -qw net.ipv6.conf.all.disable_ipv6=1 "
 				   "net.ipv6.conf.default.disable_ipv6=1", ns);
 	if (!err)
-		err = vnp_run_cmdf("ip link add %s type veth peer name eth0 netns %s", hostdev, ns);
+		err = vnp_run_cmdf("ip link add %s mtu %d type veth peer name eth0 mtu %d netns %s",
+				   hostdev, VNP_TB_MTU, VNP_TB_MTU, ns);
 	if (!err)
 		err = vnp_run_cmdf("ip -n %s addr add %s/24 dev eth0", ns, ip);
 	if (!err)
@@ -470,6 +600,21 @@ static int add_endpoint(const char *ns, const char *hostdev, const char *ip, boo
 	/* the userspace datapath does not fill in checksums a veth left for offload */
 	if (!err && ovs)
 		err = vnp_run_cmdf("ip netns exec %s ethtool -K eth0 tx off", ns);
+	/*
+	 * Toward the switch and toward the VM: one frame at a time, into a
+	 * thread. Not on the switch's side with OvS: its userspace datapath
+	 * reads the host sides with packet sockets, and GRO would hand it
+	 * frames larger than the MTU, which it drops.
+	 */
+	if (!err)
+		err = vnp_run_cmdf("ethtool -K %s tso off%s", hostdev, vm && !ovs ? " gro on" : "");
+	if (!err)
+		err = vnp_run_cmdf("ip netns exec %s ethtool -K eth0 gro on%s", ns,
+				   vm ? " tso off" : "");
+	if (!err && vm && !ovs)
+		napi_own_thread(NULL, hostdev, cgdir, cg);
+	if (!err)
+		napi_own_thread(ns, "eth0", cgdir, cg);
 	return err;
 }
 
@@ -528,19 +673,19 @@ int vnp_testbed_up(const struct vnp_testbed_opts *o, bool *was_up)
 	if (!err)
 		err = cg_setup(&cg, o->vms, o->host_cpus);
 	if (!err && !ovs) {
-		err = vnp_run_cmdf("ip link add " VNP_TB_BRIDGE " type bridge");
+		err = vnp_run_cmdf("ip link add " VNP_TB_BRIDGE " mtu %d type bridge", VNP_TB_MTU);
 		if (!err)
 			err = vnp_run_cmdf("ip link set " VNP_TB_BRIDGE " up");
 	}
 	if (!err)
-		err = add_endpoint(VNP_TB_REMOTE_NS, VNP_TB_NIC, VNP_TB_REMOTE_IP, ovs);
+		err = add_endpoint(VNP_TB_REMOTE_NS, VNP_TB_NIC, VNP_TB_REMOTE_IP, ovs, 0, &cg);
 	for (int i = 1; !err && i <= o->vms; i++) {
 		char ns[32], tap[32], ip[32];
 
 		vnp_testbed_vm_ns(i, ns, sizeof(ns));
 		vnp_testbed_vm_tap(i, tap, sizeof(tap));
 		vnp_testbed_vm_ip(i, ip, sizeof(ip));
-		err = add_endpoint(ns, tap, ip, ovs);
+		err = add_endpoint(ns, tap, ip, ovs, i, &cg);
 	}
 	if (!err && ovs)
 		err = ovs_start(o->vms);
@@ -558,7 +703,7 @@ int vnp_testbed_up(const struct vnp_testbed_opts *o, bool *was_up)
 
 int vnp_testbed_down(void)
 {
-	char names[VNP_TB_MAX_VMS * 2 + 8][64];
+	char names[VNP_TB_MAX_VMS * 2 + 8][64], root[256];
 	struct cgroups cg;
 	int n, removed = 0;
 	bool ran_ovs;
@@ -582,9 +727,9 @@ int vnp_testbed_down(void)
 	for (int i = 0; i < n; i++)
 		removed += vnp_run_cmdf("ip link del %s", names[i]) == 0;
 	if (cg_find(&cg)) {
-		removed += cg_remove(cg.cpu);
+		removed += cg_remove(cg.cpu, cg_root(cg.cpu, root, sizeof(root)));
 		if (cg.cpuset[0])
-			removed += cg_remove(cg.cpuset);
+			removed += cg_remove(cg.cpuset, cg_root(cg.cpuset, root, sizeof(root)));
 	}
 	if (!access(VNP_TB_STATE_DIR, F_OK)) {
 		removed += vnp_run_cmdf("rm -rf " VNP_TB_STATE_DIR) == 0;
@@ -655,12 +800,11 @@ pid_t vnp_testbed_spawn(int vm, char *const argv[], const char *out)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		setpgid(0, 0); /* Ctrl-C reaches the experiment, which stops everything */
 		if (have_cg) {
-			if (vm) {
+			if (vm)
 				snprintf(cgdir, sizeof(cgdir), "%s/vm%d", cg.cpu, vm);
-				cg_join(cgdir, getpid());
-			} else if (cg.v2) {
-				cg_join(cg.cpu, getpid());
-			}
+			else
+				snprintf(cgdir, sizeof(cgdir), "%s/remote", cg.cpu);
+			cg_join(cgdir, getpid());
 			if (cg.cpuset[0])
 				cg_join(cg.cpuset, getpid());
 		}

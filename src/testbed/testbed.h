@@ -20,6 +20,7 @@
 #define VNP_TB_REMOTE_IP "198.18.0.2"
 #define VNP_TB_NIC "vnptb-nic0"	  /* host side of the NIC: the throughput target */
 #define VNP_TB_BRIDGE "vnptb-br0"
+#define VNP_TB_MTU 9000 /* jumbo frames on every testbed link */
 
 struct vnp_testbed_opts {
 	int vms;

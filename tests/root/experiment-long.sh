@@ -42,8 +42,9 @@ check "staged: throughput falls across the steps (rho = $rho <= -0.8, last $last
 	awk -v r="$rho" -v a="$first" -v z="$last" 'BEGIN { exit !(r <= -0.8 && z < a / 2) }'
 n=$(sqlite3 e.db "select count(*), max(k) + 1 from bins b join runs r on r.id = b.run_id where r.name = 'stg-staged'")
 check "staged: 1000 bins, none missing ($n)" [ "$n" = "1000|1000" ]
-miss=$(sqlite3 e.db "select count(*) from series s join runs r on r.id = s.run_id where r.name = 'stg-staged' and (select count(*) from samples m where m.series_id = s.id) != 1000")
-check "staged: every series has every bin ($miss without)" [ "$miss" = 0 ]
+miss=$(sqlite3 e.db "select count(*), min(c), max(c) from (select (select count(*) from samples m where m.series_id = s.id) c from series s join runs r on r.id = s.run_id where r.name = 'stg-staged') where c != 1000")
+check "staged: every series has every bin (series without, fewest and most samples: $miss)" [ "${miss%%|*}" = 0 ]
+[ "${miss%%|*}" = 0 ] || sqlite3 e.db "select k, t_end, flags from bins b join runs r on r.id = b.run_id where r.name = 'stg-staged' and flags != 0" | head -20
 for s in 'netdev_bytes{dev="vnptb-nic0",dir="tx"}' 'iperf3_bits{vm="vm1",side="receiver"}' \
 	'tracepoint_hits{event="net:net_dev_xmit",dev="vnptb-tap1"}' 'cpu_seconds{mode="softirq"}'; do
 	have=$(sqlite3 e.db "select count(*) from series s join runs r on r.id = s.run_id where r.name = 'stg-staged' and s.name = '$s'")

@@ -30,6 +30,7 @@ for p in A E; do
 	check "t-pattern-$p: 60 bins, none missing ($n of $k)" [ "$n" = 60 ] && [ "$k" = 60 ]
 	miss=$(sqlite3 e.db "select count(*) from series s join runs r on r.id = s.run_id where r.name = 't-pattern-$p' and (select count(*) from samples m where m.series_id = s.id) != 60")
 	check "t-pattern-$p: every series has a value in every bin ($miss without)" [ "$miss" = 0 ]
+	[ "$miss" = 0 ] || sqlite3 e.db "select 'bin', k, t_end, flags, (select count(*) from samples m join series s on s.id = m.series_id where s.run_id = r.id and m.k = b.k) from bins b join runs r on r.id = b.run_id where r.name = 't-pattern-$p' and (flags != 0 or (select count(*) from samples m join series s on s.id = m.series_id where s.run_id = r.id and m.k = b.k) != (select count(*) from series s where s.run_id = r.id))"
 	nvm=$(sqlite3 e.db "select count(*) from series s join runs r on r.id = s.run_id where r.name = 't-pattern-$p' and s.name like 'iperf3_bits{vm=%,side=\"receiver\"}'")
 	check "t-pattern-$p: one receiver series per sending VM ($nvm)" [ "$nvm" = $comm ]
 	# the same traffic, measured twice: NIC bytes (with headers) vs iperf3 payload bits,
