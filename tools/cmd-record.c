@@ -36,6 +36,9 @@ static const char help[] =
 	"  -P, --profile[=HZ]     the CPU-share profiler: cpu-clock samples on every CPU\n"
 	"                         (default 99 Hz), per bin each function's share as\n"
 	"                         cpu_share{function=...}; lost samples are recorded\n"
+	"  -R, --realtime[=PRIO]  read the counters as a SCHED_FIFO thread (default\n"
+	"                         priority 1), so that a saturated host cannot delay\n"
+	"                         the bins; what COMMAND starts keeps normal priority\n"
 	"  -b, --by dev|vm        dev: one series per network device for events that\n"
 	"                         carry a device name, plus dev=\"other\" for the rest;\n"
 	"                         vm: one series per VM (QEMU's -name and its taps, or\n"
@@ -76,6 +79,7 @@ int cmd_record(int argc, char **argv)
 		{ "preset", required_argument, NULL, 'p' },
 		{ "backend", required_argument, NULL, 'B' },
 		{ "profile", optional_argument, NULL, 'P' },
+		{ "realtime", optional_argument, NULL, 'R' },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "by", required_argument, NULL, 'b' },
 		{ "target", required_argument, NULL, 'T' },
@@ -113,7 +117,7 @@ int cmd_record(int argc, char **argv)
 	info.cmdline = cmdline;
 	opterr = 0;
 	/* "+": options end at COMMAND even without "--" */
-	while ((c = getopt_long(argc, argv, "+:e:p:B:f:b:T:i:d:o:r:l:qjh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:e:p:B:P::R::f:b:T:i:d:o:r:l:qjh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			events[nevents++].spec = optarg;
@@ -158,6 +162,18 @@ int cmd_record(int argc, char **argv)
 				goto out;
 			}
 			ro.profile_hz = (int)hz;
+			break;
+		}
+		case 'R': {
+			char *end;
+			long prio = optarg ? strtol(optarg, &end, 10) : 1;
+
+			if ((optarg && *end) || prio < 1 || prio > 99) {
+				ret = usage_error(o, "record", "--realtime=%s: a SCHED_FIFO priority "
+						  "from 1 to 99", optarg);
+				goto out;
+			}
+			ro.rt_prio = (int)prio;
 			break;
 		}
 		case 'b':

@@ -87,6 +87,7 @@ struct vnp_record_opts {
 	struct vnp_run_info *info; /* name (may be NULL), labels, cmdline */
 	char **command;		   /* NULL-terminated, or NULL */
 	int profile_hz;		   /* CPU-share profiler: samples per second per CPU, 0: off */
+	int rt_prio; /* > 0: the reading thread runs SCHED_FIFO at this priority (not its children) */
 	bool progress;		   /* a progress line on stderr */
 	bool quiet;
 	/* called once, right after the origin is taken (CLOCK_MONOTONIC seconds) */

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,9 @@ struct recorder {
 	struct vnp_sampler *sampler;
 	size_t samples_series, other_series;
 	bool baseline;
+	bool rt; /* switched to SCHED_FIFO; old_policy/old_sp to go back */
+	int old_policy;
+	struct sched_param old_sp;
 	struct vnp_netdev **nd;
 	size_t *nd_series; /* first series of each target device */
 	struct vnp_cpustat *cpu;
@@ -1045,6 +1049,19 @@ int vnp_record(const struct vnp_record_opts *o, struct vnp_record_result *res)
 		err = setup_readers(r);
 	if (err)
 		goto out;
+	if (o->rt_prio > 0) {
+		/*
+		 * Only this thread, and SCHED_RESET_ON_FORK: a COMMAND, a thread or
+		 * a process started from here runs at normal priority.
+		 */
+		struct sched_param sp = { .sched_priority = o->rt_prio };
+
+		if (sched_getparam(0, &r->old_sp) || (r->old_policy = sched_getscheduler(0)) < 0 ||
+		    sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp))
+			pr_warn("--realtime: %s; reading at normal priority\n", strerror(errno));
+		else
+			r->rt = true;
+	}
 	r->sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	r->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	if (r->sfd < 0 || r->tfd < 0) {
@@ -1171,6 +1188,8 @@ int vnp_record(const struct vnp_record_opts *o, struct vnp_record_result *res)
 	if (err)
 		status = VNP_RUN_INTERRUPTED;
 out:
+	if (r->rt)
+		sched_setscheduler(0, r->old_policy, &r->old_sp);
 	/* counters first: nothing keeps counting while the store is written */
 	close_collectors(r);
 	if (r->child > 0)

@@ -299,16 +299,35 @@ static int merge_iperf3(struct vnp_store *st, const char *run_name, const struct
 			struct vm_result *res, int vms)
 {
 	struct vnp_run_info ai = *ri;
-	struct vnp_run *add;
+	struct vnp_run *add, *rec = vnp_store_load(st, run_name);
+	int64_t *into;
 	int err = 0;
 
+	if (!rec)
+		return -errno;
 	ai.labels = NULL;
 	ai.nlabels = 0;
 	add = vnp_run_new(&ai);
-	if (!add)
+	into = calloc((size_t)ri->nbins + 1, sizeof(*into));
+	if (!add || !into) {
+		vnp_run_free(add);
+		vnp_run_free(rec);
+		free(into);
 		return -ENOMEM;
-	for (int64_t k = 0; k < ri->nbins; k++)
-		vnp_run_set_bin(add, k, (double)(k + 1) * ri->bin_s, 0);
+	}
+	/*
+	 * The run's own bins only. A recorder read late skips bins and the
+	 * next bin holds them (VNP_BIN_LATE): their bits go there too, so that
+	 * every series covers the same time in every bin.
+	 */
+	for (int64_t k = ri->nbins - 1, next = -1; k >= 0; k--) {
+		if (vnp_run_bin_present(rec, k)) {
+			next = k;
+			vnp_run_set_bin(add, k, vnp_run_bin_end(rec, k), 0);
+		}
+		into[k] = next;
+	}
+	vnp_run_free(rec);
 	for (int vm = 1; vm <= vms && !err; vm++) {
 		char name[128], vmname[16];
 		struct vnp_label l[2] = { { "vm", vmname }, { "side", "receiver" } };
@@ -326,7 +345,8 @@ static int merge_iperf3(struct vnp_store *st, const char *run_name, const struct
 			break;
 		}
 		for (int64_t k = 0; k < ri->nbins; k++)
-			vnp_run_set(add, s, k, 0);
+			if (into[k] == k)
+				vnp_run_set(add, s, k, 0);
 		/* each interval's bits, spread over the bins it overlaps */
 		for (int i = 0; i < res[vm].n; i++) {
 			struct ivl *v = &res[vm].iv[i];
@@ -336,14 +356,15 @@ static int merge_iperf3(struct vnp_store *st, const char *run_name, const struct
 			for (int64_t k = (int64_t)floor(a / ri->bin_s); k * ri->bin_s < b; k++) {
 				double lo = fmax(a, k * ri->bin_s), hi = fmin(b, (k + 1) * ri->bin_s);
 
-				if (k >= 0 && k < ri->nbins && hi > lo)
-					vnp_run_add(add, s, k, bits * (hi - lo) / (b - a));
+				if (k >= 0 && k < ri->nbins && into[k] >= 0 && hi > lo)
+					vnp_run_add(add, s, into[k], bits * (hi - lo) / (b - a));
 			}
 		}
 	}
 	if (!err && vnp_run_nseries(add))
 		err = vnp_store_merge_run(st, run_name, add);
 	vnp_run_free(add);
+	free(into);
 	return err;
 }
 
@@ -459,6 +480,8 @@ static int one_run(const struct vnp_experiment_opts *o, const char *run_name,
 	ro.info = info;
 	ro.quiet = true;
 	ro.progress = !o->quiet && isatty(2);
+	/* the load saturates the CPUs on purpose: the bins must not wait for it */
+	ro.rt_prio = 1;
 	ro.on_start = on_start;
 	ro.arg = s;
 	info->name = (char *)run_name;
