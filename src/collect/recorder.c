@@ -484,6 +484,37 @@ static int add_vm_counters(struct recorder *r, const char *sys, const char *name
 	return err;
 }
 
+/* the perf path for one tracepoint: one counter, or one per device and "other" */
+static int add_perf_event(struct recorder *r, const char *sys, const char *name, int id,
+			  const char *filter, const char *field, char ***devs, size_t *ndev,
+			  bool *have_devs)
+{
+	int err = 0;
+
+	if (!field)
+		return add_counter(r, sys, name, id, filter, filter, NULL);
+	if (!*have_devs) {
+		err = vnp_netdev_names(devs, ndev);
+		if (err)
+			return vnp_fail(err, "--by dev: cannot list network devices: %s",
+					strerror(-err));
+		*have_devs = true;
+	}
+	for (size_t d = 0; d <= *ndev && !err; d++) {
+		char *f = dev_filter(filter, field, *devs, *ndev, d < *ndev ? (*devs)[d] : NULL);
+
+		if (!f)
+			return -ENOMEM;
+		if (d == *ndev && !*ndev) {
+			free(f);
+			f = filter ? strdup(filter) : NULL;
+		}
+		err = add_counter(r, sys, name, id, f, filter, d < *ndev ? (*devs)[d] : "other");
+		free(f);
+	}
+	return err;
+}
+
 static int setup_events(struct recorder *r)
 {
 	const struct vnp_record_opts *o = r->o;
@@ -497,14 +528,16 @@ static int setup_events(struct recorder *r)
 	const char **ffilt = calloc(o->nevents + 1, sizeof(*ffilt));
 	const char **ffn = calloc(o->nevents + 1, sizeof(*ffn));
 	char (*fev_names)[200] = calloc(o->nevents + 1, sizeof(*fev_names));
-	size_t nbspec = 0, nfev = 0, nffn = 0, nffn_optional = 0;
+	size_t nbspec = 0, nfev = 0, nffn = 0, nffn_optional = 0, nauto = 0;
+	int *auto_ids = calloc(o->nevents + 1, sizeof(*auto_ids));
+	const char **auto_field = calloc(o->nevents + 1, sizeof(*auto_field));
 	char bpf_why[1024] = "";
 	int which = ftrace_which(o->backend);
 	struct vnp_vm_dev *vms = NULL;
 	size_t nvms = 0;
 	bool have_vms = false;
 
-	if (!bspec || !fev || !ffilt || !ffn || !fev_names) {
+	if (!bspec || !fev || !ffilt || !ffn || !fev_names || !auto_ids || !auto_field) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -599,38 +632,41 @@ static int setup_events(struct recorder *r)
 			b->backend = bpf_backend(backend);
 			continue;
 		}
-		if (!field) {
-			err = add_counter(r, sys, name, id, filter, filter, NULL);
+		/*
+		 * No backend named and nothing BPF cannot do (a --filter): BPF
+		 * where it loads. A perf tracepoint counter builds the event's
+		 * record on every hit and, split --by dev, evaluates one filter
+		 * per device; a BPF program adds to one map slot (BENCHMARKS.md).
+		 */
+		if (!backend && !filter) {
+			struct vnp_bpf_spec *b = &bspec[nbspec++];
+
+			snprintf(b->sys, sizeof(b->sys), "%s", sys);
+			snprintf(b->name, sizeof(b->name), "%s", name);
+			b->by_dev = field != NULL;
+			b->bytes = vnp_event_has_field(sys, name, "len");
+			auto_ids[nauto] = id;
+			auto_field[nauto++] = field;
 			continue;
 		}
-		if (!have_devs) {
-			err = vnp_netdev_names(&devs, &ndev);
-			if (err) {
-				err = vnp_fail(err, "--by dev: cannot list network devices: %s",
-					       strerror(-err));
-				break;
-			}
-			have_devs = true;
-		}
-		for (size_t d = 0; d <= ndev && !err; d++) {
-			char *f = dev_filter(filter, field, devs, ndev, d < ndev ? devs[d] : NULL);
-
-			if (!f) {
-				err = -ENOMEM;
-				break;
-			}
-			if (d == ndev && !ndev) {
-				free(f);
-				f = filter ? strdup(filter) : NULL;
-			}
-			err = add_counter(r, sys, name, id, f, filter, d < ndev ? devs[d] : "other");
-			free(f);
-		}
+		err = add_perf_event(r, sys, name, id, filter, field, &devs, &ndev, &have_devs);
 	}
 	if (!err && nbspec) {
 		struct vnp_bpfcount *bc = vnp_bpfcount_open(bspec, nbspec);
 
-		err = bc ? adopt_bpf(r, bc) : -errno;
+		if (bc) {
+			err = adopt_bpf(r, bc);
+		} else if (nauto == nbspec) {
+			/* all of them chosen here, none asked for: perf counts them */
+			if (!o->quiet)
+				pr_warn("BPF counting is not available (%s); counting with perf\n",
+					vnp_errmsg());
+			for (size_t i = 0; i < nbspec && !err; i++)
+				err = add_perf_event(r, bspec[i].sys, bspec[i].name, auto_ids[i],
+						     NULL, auto_field[i], &devs, &ndev, &have_devs);
+		} else {
+			err = -errno;
+		}
 	}
 	if (!err && nfev)
 		err = setup_ftrace(r, fev, ffilt, nfev, true, 0, NULL);
@@ -651,6 +687,8 @@ out:
 	free(ffilt);
 	free(ffn);
 	free(fev_names);
+	free(auto_ids);
+	free(auto_field);
 	free(vms);
 	if (err || !r->ntp)
 		return err;

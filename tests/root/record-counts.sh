@@ -39,14 +39,15 @@ check "-T tx packets equal N" [ "$pkts" = "$N" ]
 nz=$(awk -F, 'NR > 1 && /tracepoint_hits/ && $NF > 0' counts.csv | wc -l)
 check "the counts are spread over bins ($nz bins with hits)" [ "$nz" -ge 1 ]
 
-# --by dev: two flows in opposite directions, one series per device
+# --by dev with perf counters (one filtered counter per device): two flows in
+# opposite directions, one series per device
 ip netns exec "$NS_B" "$UDPSEND" -l 9000 8 > sinkb.out &
 s1=$!
 ip netns exec "$NS_A" "$UDPSEND" -l 9001 8 > sinka.out &
 s2=$!
 t_on_exit "kill $s1 $s2 2>/dev/null"
 until grep -q listening sinkb.out 2>/dev/null && grep -q listening sinka.out 2>/dev/null; do sleep 0.05; done
-run "$VNETPROF" record -q -i 50ms -o r.db --run bydev -e net:net_dev_xmit --by dev -e net:netif_receive_skb --by dev \
+run "$VNETPROF" record -q -i 50ms -o r.db --run bydev -B perf -e net:net_dev_xmit --by dev -e net:netif_receive_skb --by dev \
 	-- bash -c "ip netns exec $NS_A $UDPSEND $IP_B 9000 1200 100 && ip netns exec $NS_B $UDPSEND $IP_A 9001 700 100"
 check "--by dev record exits 0 ($ERR)" [ "$RC" = 0 ]
 wait $s1 $s2
@@ -76,6 +77,23 @@ check "-B bpf: $DEV_A transmitted 900 ($bh)" [ "$bh" = 900 ]
 check "-B bpf: its bytes equal the kernel's tx_bytes delta ($bb vs $((txb1 - txb0)))" [ "$bb" = $((txb1 - txb0)) ]
 check "-B bpf: the series name their backend" grep -q '"bpf:' <<<"$("$VNETPROF" export r.db --run bpf --format json)"
 check "no BPF program of ours is left" [ "$(bpftool prog list 2>/dev/null | grep -c 'vnp_\|count_')" = 0 ]
+# no backend named: BPF counts what it can (here tp_btf), perf what has a
+# --filter; both count the same datagrams exactly
+ip netns exec "$NS_B" "$UDPSEND" -l 9000 6 > sinke.out &
+s5=$!
+t_on_exit "kill $s5 2>/dev/null"
+until grep -q listening sinke.out 2>/dev/null; do sleep 0.05; done
+run "$VNETPROF" record -q -i 50ms -o r.db --run auto -e net:net_dev_xmit --by dev \
+	-e irq:softirq_entry --filter "vec == 3" \
+	-- ip netns exec "$NS_A" "$UDPSEND" "$IP_B" 9000 500 300
+check "record, no backend named, exits 0 ($ERR)" [ "$RC" = 0 ]
+wait $s5
+"$VNETPROF" export r.db --run auto --format json > auto.json
+be_sum() { jq -r --arg d "$1" '[.runs[0].series[] | select(.name == $d)][0] | "\(.backend) \([.values[] | select(. != null)] | add)"' auto.json; }
+ah=$(be_sum "tracepoint_hits{event=\"net:net_dev_xmit\",dev=\"$DEV_A\"}")
+af=$(be_sum 'tracepoint_hits{event="irq:softirq_entry",filter="vec == 3"}')
+check "default: --by dev is counted by BPF, 500 on $DEV_A ($ah)" [ "$ah" = "bpf:tp_btf 500" ]
+check "default: the --filter event by perf ($af)" grep -Eq '^perf [1-9][0-9]*$' <<<"$af"
 # --by vm: a process that looks like QEMU (its command line names the VM and
 # its tap) owns $DEV_A; the VM's series counts exactly what $DEV_A sent
 (exec -a qemu-system-x86_64 /usr/bin/python3 -c 'import time; time.sleep(30)' \

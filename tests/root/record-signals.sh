@@ -14,7 +14,7 @@ ncpu=$(grep -c '^processor' /proc/cpuinfo)
 "$VNETPROF" export r.db --run keep --format csv > keep.before
 
 for sig in INT TERM; do
-	"$VNETPROF" record -q -o r.db --run "sig$sig" -e net:net_dev_xmit -e sched:sched_switch -T lo -i 100ms > out.$sig 2>&1 &
+	"$VNETPROF" record -q -o r.db --run "sig$sig" -B perf -e net:net_dev_xmit -e sched:sched_switch -T lo -i 100ms > out.$sig 2>&1 &
 	pid=$!
 	sleep 1.55
 	n=$(perf_fds $pid)
