@@ -9,23 +9,27 @@
 # each run is divided by the mean of the two "none" runs of the same
 # repetition. Reported per configuration: the median ratio and its range.
 #
-# Configurations (all watch the same six tracepoints where they count):
+# Configurations (all watch the same six tracepoints where they count, the
+# two per-packet ones per network device where the tool can):
 #   none         nothing
-#   perf-count   vnetprof record, perf counters (the default backend)
-#   bpf-count    vnetprof record -B bpf (per-CPU maps, per-device keys)
-#   profile-99   vnetprof record --profile=99 (plus the counters)
+#   default      vnetprof record --by dev, no backend named: BPF programs
+#                (tp_btf) with per-device keys where the kernel allows
+#   perf-count   vnetprof record -B perf --by dev: perf tracepoint counters,
+#                one filtered counter per device
+#   profile-99   vnetprof record --profile=99 (plus the default counting)
 #   profile-999  vnetprof record --profile=999
 #   ftrace-ts    vnetprof record -B ftrace: every hit with its timestamp in a
 #                private tracefs instance, read and binned (the paper's way)
-#   perf-stat    perf stat -a -e ... -I 100
-#   bpftrace     bpftrace counting the same events in a map, printed each 100 ms
+#   perf-stat    perf stat -a -e ... -I 100 (totals only, no per-device split)
+#   bpftrace     bpftrace counting the same events in a map (per device for
+#                the two net events), printed every 100 ms
 #   tcpdump      tcpdump -w on VM1's tap (packet capture, what the paper avoids)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 V=${VNETPROF:-$PWD/build/tools/vnetprof}
 REPS=${REPS:-5}
 SECS=${SECS:-5}
-CONFIGS=${CONFIGS:-"none perf-count bpf-count profile-99 profile-999 ftrace-ts perf-stat bpftrace tcpdump none"}
+CONFIGS=${CONFIGS:-"none default perf-count profile-99 profile-999 ftrace-ts perf-stat bpftrace tcpdump none"}
 tmp=$(mktemp -d /tmp/vnp-overhead-XXXXXX)
 EV=(net:net_dev_xmit net:netif_receive_skb irq:softirq_entry sched:sched_switch sched:sched_wakeup skb:kfree_skb)
 
@@ -46,7 +50,12 @@ done
 ev_args() { for e in "${EV[@]}"; do printf -- '-e %s ' "$e"; done; }
 bt_script() {
 	local s="" e
-	for e in "${EV[@]}"; do s+="tracepoint:${e/:/:} { @[\"$e\"] = count(); } "; done
+	for e in "${EV[@]}"; do
+		case $e in
+		net:*) s+="tracepoint:$e { @[\"$e\", str(args->name)] = count(); } " ;;
+		*) s+="tracepoint:$e { @[\"$e\", \"\"] = count(); } " ;;
+		esac
+	done
 	echo "$s interval:ms:100 { print(@); clear(@); }"
 }
 
@@ -54,10 +63,10 @@ start_tool() { # CONFIG
 	tool=
 	case $1 in
 	none) ;;
-	perf-count) "$V" record -q -o "$tmp/o.db" -i 100ms $(ev_args) -T vnptb-nic0 > /dev/null 2>&1 & tool=$! ;;
-	bpf-count) "$V" record -q -o "$tmp/o.db" -i 100ms -B bpf $(ev_args) -T vnptb-nic0 > /dev/null 2>&1 & tool=$! ;;
-	profile-99) "$V" record -q -o "$tmp/o.db" -i 100ms --profile=99 $(ev_args) > /dev/null 2>&1 & tool=$! ;;
-	profile-999) "$V" record -q -o "$tmp/o.db" -i 100ms --profile=999 $(ev_args) > /dev/null 2>&1 & tool=$! ;;
+	default) "$V" record -q -o "$tmp/o.db" -i 100ms $(ev_args) --by dev -T vnptb-nic0 > /dev/null 2>&1 & tool=$! ;;
+	perf-count) "$V" record -q -o "$tmp/o.db" -i 100ms -B perf $(ev_args) --by dev -T vnptb-nic0 > /dev/null 2>&1 & tool=$! ;;
+	profile-99) "$V" record -q -o "$tmp/o.db" -i 100ms --profile=99 $(ev_args) --by dev > /dev/null 2>&1 & tool=$! ;;
+	profile-999) "$V" record -q -o "$tmp/o.db" -i 100ms --profile=999 $(ev_args) --by dev > /dev/null 2>&1 & tool=$! ;;
 	ftrace-ts) "$V" record -q -o "$tmp/o.db" -i 100ms -B ftrace $(ev_args) > /dev/null 2>&1 & tool=$! ;;
 	perf-stat) perf stat -a $(ev_args) -I 100 -x, -o "$tmp/perf.csv" > /dev/null 2>&1 & tool=$! ;;
 	bpftrace) bpftrace -e "$(bt_script)" > "$tmp/bt.out" 2>&1 & tool=$! ;;
