@@ -18,6 +18,7 @@
 #include "testbed/experiment.h"
 #include "collect/collect.h"
 
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
@@ -45,6 +46,7 @@ struct action {
 	double at; /* seconds after the origin */
 	int vm;
 	enum what what;
+	int gate; /* > 0: the write end that starts its waiting processes */
 };
 
 struct schedule {
@@ -156,7 +158,6 @@ static pid_t vm_cmd(const struct vnp_experiment_opts *o, int vm, const char *act
 static void start_action(struct schedule *s, const struct action *a)
 {
 	const struct vnp_experiment_opts *o = s->o;
-	char port[16], dur[32];
 
 	if (o->vm_cmd) {
 		add_pid(s, vm_cmd(o, a->vm, a->what == TRAFFIC ? "start-traffic" : "start-load",
@@ -165,20 +166,64 @@ static void start_action(struct schedule *s, const struct action *a)
 			s->launched[a->vm] = vnp_now_mono();
 		return;
 	}
-	if (a->what == TRAFFIC) {
-		char *argv[] = { "iperf3", "-c", VNP_TB_REMOTE_IP, "-p", port, "-t", dur, "-i", "0.5",
-				 NULL };
+	/* the processes wait, forked before the origin: one byte each lets them run */
+	if (a->what == TRAFFIC)
+		s->launched[a->vm] = vnp_now_mono();
+	for (int k = a->what == TRAFFIC ? 1 : load_procs(o); a->gate > 0 && k > 0; k--)
+		if (write(a->gate, "", 1) != 1) {
+			pr_warn("cannot start VM %d's %s: %s\n", a->vm,
+				a->what == TRAFFIC ? "traffic" : "load", strerror(errno));
+			break;
+		}
+}
 
+/*
+ * Fork every process of the schedule before the recording starts, each in
+ * its VM's namespace and cgroup, waiting on its action's gate: a fork copies
+ * the page tables of the whole process and stalls its other threads (the
+ * recorder's among them) while it does, so none may happen during the run.
+ */
+static int prepare_actions(struct schedule *s)
+{
+	const struct vnp_experiment_opts *o = s->o;
+
+	for (int i = 0; i < s->nact; i++) {
+		struct action *a = &s->act[i];
+		char port[16], dur[32];
+		char *traffic[] = { "iperf3", "-c", VNP_TB_REMOTE_IP, "-p", port, "-t", dur,
+				    "-i", "0.5", NULL };
+		char *load[] = { "yes", NULL };
+		int p[2], n = a->what == TRAFFIC ? 1 : load_procs(o);
+
+		if (pipe2(p, O_CLOEXEC))
+			return vnp_fail(-errno, "pipe: %s", strerror(errno));
 		snprintf(port, sizeof(port), "%d", PORT_BASE + a->vm);
 		snprintf(dur, sizeof(dur), "%.3f", s->duration - a->at);
-		s->launched[a->vm] = vnp_now_mono();
-		add_pid(s, vnp_testbed_spawn(a->vm, argv, NULL));
-	} else {
-		char *argv[] = { "yes", NULL };
+		for (int k = 0; k < n; k++) {
+			pid_t pid = vnp_testbed_spawn(a->vm, a->what == TRAFFIC ? traffic : load,
+						      NULL, p[0]);
 
-		for (int i = 0; i < load_procs(o); i++)
-			add_pid(s, vnp_testbed_spawn(a->vm, argv, NULL));
+			if (pid < 0) {
+				close(p[0]);
+				close(p[1]);
+				return vnp_fail(pid, "cannot start a process in VM %d: %s", a->vm,
+						strerror(-pid));
+			}
+			add_pid(s, pid);
+		}
+		close(p[0]);
+		a->gate = p[1];
 	}
+	return 0;
+}
+
+static void close_gates(struct schedule *s)
+{
+	for (int i = 0; i < s->nact; i++)
+		if (s->act[i].gate > 0) {
+			close(s->act[i].gate);
+			s->act[i].gate = 0;
+		}
 }
 
 static void *schedule_thread(void *arg)
@@ -216,6 +261,7 @@ static void stop_workload(struct schedule *s)
 	if (s->started)
 		pthread_join(s->thread, NULL);
 	s->started = false;
+	close_gates(s); /* what has not started reads EOF and exits */
 	if (s->o->vm_cmd) {
 		for (int vm = 1; vm <= s->o->tb.vms; vm++) {
 			int st;
@@ -300,15 +346,17 @@ static int merge_iperf3(struct vnp_store *st, const char *run_name, const struct
 {
 	struct vnp_run_info ai = *ri;
 	struct vnp_run *add, *rec = vnp_store_load(st, run_name);
-	int64_t *into;
+	int64_t *into, nb;
 	int err = 0;
 
 	if (!rec)
 		return -errno;
+	/* bins 0..nb-1, some maybe skipped (the run info's count is fewer) */
+	nb = vnp_run_nbins(rec);
 	ai.labels = NULL;
 	ai.nlabels = 0;
 	add = vnp_run_new(&ai);
-	into = calloc((size_t)ri->nbins + 1, sizeof(*into));
+	into = calloc((size_t)nb + 1, sizeof(*into));
 	if (!add || !into) {
 		vnp_run_free(add);
 		vnp_run_free(rec);
@@ -320,7 +368,7 @@ static int merge_iperf3(struct vnp_store *st, const char *run_name, const struct
 	 * next bin holds them (VNP_BIN_LATE): their bits go there too, so that
 	 * every series covers the same time in every bin.
 	 */
-	for (int64_t k = ri->nbins - 1, next = -1; k >= 0; k--) {
+	for (int64_t k = nb - 1, next = -1; k >= 0; k--) {
 		if (vnp_run_bin_present(rec, k)) {
 			next = k;
 			vnp_run_set_bin(add, k, vnp_run_bin_end(rec, k), 0);
@@ -344,7 +392,7 @@ static int merge_iperf3(struct vnp_store *st, const char *run_name, const struct
 			err = s;
 			break;
 		}
-		for (int64_t k = 0; k < ri->nbins; k++)
+		for (int64_t k = 0; k < nb; k++)
 			if (into[k] == k)
 				vnp_run_set(add, s, k, 0);
 		/* each interval's bits, spread over the bins it overlaps */
@@ -356,7 +404,7 @@ static int merge_iperf3(struct vnp_store *st, const char *run_name, const struct
 			for (int64_t k = (int64_t)floor(a / ri->bin_s); k * ri->bin_s < b; k++) {
 				double lo = fmax(a, k * ri->bin_s), hi = fmin(b, (k + 1) * ri->bin_s);
 
-				if (k >= 0 && k < ri->nbins && into[k] >= 0 && hi > lo)
+				if (k >= 0 && k < nb && into[k] >= 0 && hi > lo)
 					vnp_run_add(add, s, into[k], bits * (hi - lo) / (b - a));
 			}
 		}
@@ -464,11 +512,16 @@ static int one_run(const struct vnp_experiment_opts *o, const char *run_name,
 
 		snprintf(port, sizeof(port), "%d", PORT_BASE + vm);
 		snprintf(path, sizeof(path), "%s/server-vm%d.json", dir, vm);
-		servers[vm] = vnp_testbed_spawn(0, argv, path);
+		servers[vm] = vnp_testbed_spawn(0, argv, path, -1);
 		if (servers[vm] < 0)
 			return vnp_fail(servers[vm], "cannot start iperf3 in the remote namespace");
 	}
 	usleep(300000); /* listening */
+	if (!o->vm_cmd) {
+		err = prepare_actions(s);
+		if (err)
+			return err;
+	}
 
 	ro.events = vnp_preset_find("netns")->events;
 	ro.nevents = vnp_preset_find("netns")->nevents;
@@ -605,9 +658,9 @@ int vnp_experiment_run(const struct vnp_experiment_opts *o, struct vnp_experimen
 			s->duration = o->duration;
 			s->stop = 0;
 			for (int vm = 1; vm <= pt->comm; vm++)
-				s->act[s->nact++] = (struct action){ 0, vm, TRAFFIC };
+				s->act[s->nact++] = (struct action){ .vm = vm, .what = TRAFFIC };
 			for (int vm = pt->comm + 1; vm <= pt->comm + pt->load; vm++)
-				s->act[s->nact++] = (struct action){ 0, vm, LOAD };
+				s->act[s->nact++] = (struct action){ .vm = vm, .what = LOAD };
 			base_labels(o, &info);
 			snprintf(buf, sizeof(buf), "%c", pt->name);
 			vnp_run_info_add_label(&info, "pattern", buf);
@@ -641,9 +694,9 @@ int vnp_experiment_run(const struct vnp_experiment_opts *o, struct vnp_experimen
 
 		s->nact = 0;
 		s->duration = o->duration;
-		s->act[s->nact++] = (struct action){ 0, 1, TRAFFIC };
+		s->act[s->nact++] = (struct action){ .vm = 1, .what = TRAFFIC };
 		for (int i = 1; i < nsteps && i + 1 <= o->tb.vms; i++) {
-			s->act[s->nact++] = (struct action){ i * o->step, i + 1, LOAD };
+			s->act[s->nact++] = (struct action){ .at = i * o->step, .vm = i + 1, .what = LOAD };
 			snprintf(buf, sizeof(buf), "%s%g", *steps ? "," : "", i * o->step);
 			strncat(steps, buf, sizeof(steps) - strlen(steps) - 1);
 			snprintf(buf, sizeof(buf), "%svm%d", *loads ? "," : "", i + 1);

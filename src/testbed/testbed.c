@@ -527,9 +527,8 @@ static int napi_threads(int *pids, int max)
 static void napi_own_thread(const char *ns, const char *dev, const char *cgdir,
 			    const struct cgroups *cg)
 {
-	int before[256], after[256], nb, na, err;
-
-	char path[300];
+	int before[1024], after[1024], nb, na, err;
+	char path[300], want[64], comm[32];
 
 	nb = napi_threads(before, (int)ARRAY_SIZE(before));
 	snprintf(path, sizeof(path), "echo 1 > /sys/class/net/%s/threaded", dev);
@@ -552,12 +551,21 @@ static void napi_own_thread(const char *ns, const char *dev, const char *cgdir,
 		return;
 	}
 	na = napi_threads(after, (int)ARRAY_SIZE(after));
+	if (nb == (int)ARRAY_SIZE(before) || na == (int)ARRAY_SIZE(after))
+		return; /* cannot tell ours from the host's: touch none */
+	/* new since the write, and named for this device: "napi/DEV-ID" */
+	snprintf(want, sizeof(want), "napi/%s-", dev);
 	for (int i = 0; i < na; i++) {
 		bool old = false;
 
 		for (int j = 0; j < nb && !old; j++)
 			old = after[i] == before[j];
-		if (old)
+		snprintf(path, sizeof(path), "/proc/%d/comm", after[i]);
+		if (old || vnp_read_file(path, comm, sizeof(comm)) <= 0)
+			continue;
+		/* older kernels cut a task's name to 15 characters */
+		comm[strcspn(comm, "\n")] = '\0';
+		if (strncmp(comm, want, strlen(comm) < strlen(want) ? strlen(comm) : strlen(want)))
 			continue;
 		cg_join(cgdir, after[i]);
 		if (cg->cpuset[0])
@@ -777,7 +785,7 @@ int vnp_testbed_inventory(struct vnp_testbed_object *v, int max)
 	return n;
 }
 
-pid_t vnp_testbed_spawn(int vm, char *const argv[], const char *out)
+pid_t vnp_testbed_spawn(int vm, char *const argv[], const char *out, int gate)
 {
 	char ns[32], path[300], cgdir[300];
 	struct cgroups cg;
@@ -817,6 +825,12 @@ pid_t vnp_testbed_spawn(int vm, char *const argv[], const char *out)
 			dup2(fd, 1);
 			if (!out)
 				dup2(fd, 2);
+		}
+		if (gate >= 0) {
+			char c;
+
+			if (read(gate, &c, 1) != 1)
+				_exit(0);
 		}
 		execvp(argv[0], argv);
 		fprintf(stderr, "vnetprof: cannot run %s: %s\n", argv[0], strerror(errno));

@@ -53,10 +53,13 @@ void vnp_testbed_vm_ip(int vm, char *buf, size_t size);	 /* 198.18.0.13 */
 /*
  * vnp_testbed_spawn() - start a process inside a VM (1..vms) or the remote
  * host (0): its network namespace, its CPU cgroup (VMs) and the testbed's
- * cpuset. stdout goes to @out (a path, or NULL for /dev/null).
+ * cpuset. stdout goes to @out (a path, or NULL for /dev/null). With @gate
+ * >= 0, the child waits, already in place, until it reads one byte from
+ * @gate (EOF: it exits) and only then runs @argv: forking early keeps the
+ * cost of fork() out of the recorder's bins.
  * Return: the pid, or a negative errno.
  */
-pid_t vnp_testbed_spawn(int vm, char *const argv[], const char *out);
+pid_t vnp_testbed_spawn(int vm, char *const argv[], const char *out, int gate);
 /* kill every process the testbed's cgroups and namespaces hold (not the daemons) */
 int vnp_testbed_kill_workload(void);
 

@@ -75,6 +75,23 @@ kill -TERM $pid
 wait $pid
 check "SIGTERM during set-up: nothing left" [ "$(leftovers)" = 0 ]
 
+# a recorder held up (SIGSTOP for 0.4 s) skips bins and flags the next one
+# late; the iperf3 series added afterwards must follow: a value in every bin
+# the run has, none in a bin it does not, and still the NIC's bits in total
+"$V" experiment patterns --patterns A --duration 4s -o e.db --run-prefix stop -q > /dev/null 2>&1 &
+pid=$!
+until [ "$(sqlite3 e.db "select count(*) from bins b join runs r on r.id = b.run_id where r.name = 'stop-pattern-A'" 2>/dev/null)" -ge 12 ] 2>/dev/null; do sleep 0.1; done
+kill -STOP $pid; sleep 0.4; kill -CONT $pid
+wait $pid
+rc=$?
+check "held-up run exits 0 ($rc)" [ "$rc" = 0 ]
+read -r nb late < <(sqlite3 -separator ' ' e.db "select count(*), sum(flags & 2 != 0) from bins b join runs r on r.id = b.run_id where r.name = 'stop-pattern-A'")
+check "held up: bins were skipped and a late one holds them ($nb bins, $late late)" [ "$nb" -lt 40 ] && [ "$late" -ge 1 ]
+gaps=$(sqlite3 e.db "select count(*) from series s join runs r on r.id = s.run_id where r.name = 'stop-pattern-A' and (select count(*) from samples m where m.series_id = s.id) != $nb")
+check "held up: every series has a value in each of the run's $nb bins ($gaps without)" [ "$gaps" = 0 ]
+ratio=$(sqlite3 e.db "select round((select sum(m.value) * 8 from samples m join series s on s.id = m.series_id join runs r on r.id = s.run_id where r.name = 'stop-pattern-A' and s.name = 'netdev_bytes{dev=\"vnptb-nic0\",dir=\"tx\"}') / (select sum(m.value) from samples m join series s on s.id = m.series_id join runs r on r.id = s.run_id where r.name = 'stop-pattern-A' and s.name like 'iperf3_bits%'), 3)")
+check "held up: NIC bits / iperf3 bits over the run within 0.9..1.15 ($ratio)" awk -v r="$ratio" 'BEGIN { exit !(r >= 0.9 && r <= 1.15) }'
+
 # --vm-cmd: real VMs are driven by a template; here it logs what it is asked
 run "$V" experiment staged --vms 3 --duration 3s --step 1s -o e.db --run-prefix vc -q --target lo \
 	--vm-cmd "echo {action} {name} vm={vm} port={port} procs={procs} srv={server} >> $T_TMP/vmcmd.log"
