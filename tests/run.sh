@@ -39,11 +39,14 @@ rc=$?
 fuzz_failed=0
 if [ "${FUZZ_SECONDS:-20}" != 0 ]; then
 	echo "tests: fuzzing each text importer for ${FUZZ_SECONDS:-20} s"
-	if tests/fuzz/run.sh "${FUZZ_SECONDS:-20}" "$(mktemp -d /tmp/vnp-fuzz-XXXXXX)" > build-asan/fuzz.log 2>&1; then
+	fuzz_dir=$(mktemp -d /tmp/vnp-fuzz-XXXXXX)
+	if tests/fuzz/run.sh "${FUZZ_SECONDS:-20}" "$fuzz_dir" > build-asan/fuzz.log 2>&1; then
 		echo "fuzz: ok ($(grep -c 'number_of_executed_units' build-asan/fuzz.log) harnesses)"
+		rm -rf "$fuzz_dir"
 	else
 		fuzz_failed=1
 		tail -30 build-asan/fuzz.log
+		echo "fuzz: corpora and crashes kept in $fuzz_dir"
 	fi
 fi
 
