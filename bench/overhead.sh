@@ -16,6 +16,9 @@
 #                (tp_btf) with per-device keys where the kernel allows
 #   perf-count   vnetprof record -B perf --by dev: perf tracepoint counters,
 #                one filtered counter per device
+#   perf-total   vnetprof record -B perf: perf counters, no device split
+#                (not in the default set; CONFIGS="none default perf-count
+#                perf-total" REPS=6 is the A/B in BENCHMARKS.md)
 #   profile-99   vnetprof record --profile=99 (plus the default counting)
 #   profile-999  vnetprof record --profile=999
 #   ftrace-ts    vnetprof record -B ftrace: every hit with its timestamp in a
@@ -65,6 +68,7 @@ start_tool() { # CONFIG
 	none) ;;
 	default) "$V" record -q -o "$tmp/o.db" -i 100ms $(ev_args) --by dev -T vnptb-nic0 > /dev/null 2>&1 & tool=$! ;;
 	perf-count) "$V" record -q -o "$tmp/o.db" -i 100ms -B perf $(ev_args) --by dev -T vnptb-nic0 > /dev/null 2>&1 & tool=$! ;;
+	perf-total) "$V" record -q -o "$tmp/o.db" -i 100ms -B perf $(ev_args) -T vnptb-nic0 > /dev/null 2>&1 & tool=$! ;;
 	profile-99) "$V" record -q -o "$tmp/o.db" -i 100ms --profile=99 $(ev_args) --by dev > /dev/null 2>&1 & tool=$! ;;
 	profile-999) "$V" record -q -o "$tmp/o.db" -i 100ms --profile=999 $(ev_args) --by dev > /dev/null 2>&1 & tool=$! ;;
 	ftrace-ts) "$V" record -q -o "$tmp/o.db" -i 100ms -B ftrace $(ev_args) > /dev/null 2>&1 & tool=$! ;;

@@ -546,20 +546,14 @@ int cmd_analyze(int argc, char **argv)
 		case 'h':
 			vnp_out_free(o);
 			return print_help(help);
-		case ':':
-			ret = usage_error(o, "analyze", "'%s' needs a value", argv[optind - 1]);
-			goto out;
-		default:
-			ret = usage_error(o, "analyze", "unknown option '%s'", argv[optind - 1]);
+		default: /* ':' or an unknown option */
+			ret = option_error(o, "analyze", c, argv);
 			goto out;
 		}
 	}
-	if (optind < argc)
-		db = argv[optind++];
-	if (optind < argc) {
-		ret = usage_error(o, "analyze", "unexpected argument '%s'", argv[optind]);
+	ret = take_db(o, "analyze", argc, argv, &db);
+	if (ret)
 		goto out;
-	}
 	st = vnp_store_open(db, VNP_STORE_RDONLY);
 	run = st ? vnp_store_load(st, sel) : NULL;
 	if (!run) {

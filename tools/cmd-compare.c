@@ -339,20 +339,14 @@ int cmd_compare(int argc, char **argv)
 			vnp_out_free(o);
 			vnp_run_info_clear(&labels);
 			return print_help(help);
-		case ':':
-			ret = usage_error(o, "compare", "'%s' needs a value", argv[optind - 1]);
-			goto out;
-		default:
-			ret = usage_error(o, "compare", "unknown option '%s'", argv[optind - 1]);
+		default: /* ':' or an unknown option */
+			ret = option_error(o, "compare", ch, argv);
 			goto out;
 		}
 	}
-	if (optind < argc)
-		db = argv[optind++];
-	if (optind < argc) {
-		ret = usage_error(o, "compare", "unexpected argument '%s'", argv[optind]);
+	ret = take_db(o, "compare", argc, argv, &db);
+	if (ret)
 		goto out;
-	}
 	if (!list == !labels.nlabels) {
 		ret = usage_error(o, "compare",
 				  list ? "give --runs or --label, not both"

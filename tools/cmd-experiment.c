@@ -159,11 +159,8 @@ int cmd_experiment(int argc, char **argv)
 		case 'h':
 			vnp_out_free(o);
 			return print_help(help);
-		case ':':
-			ret = usage_error(o, "experiment", "'%s' needs a value", argv[optind - 1]);
-			goto out;
-		default:
-			ret = usage_error(o, "experiment", "unknown option '%s'", argv[optind - 1]);
+		default: /* ':' or an unknown option */
+			ret = option_error(o, "experiment", c, argv);
 			goto out;
 		}
 	}

@@ -112,20 +112,14 @@ int cmd_export(int argc, char **argv)
 		case 'h':
 			vnp_out_free(o);
 			return print_help(help);
-		case ':':
-			ret = usage_error(o, "export", "'%s' needs a value", argv[optind - 1]);
-			goto out;
-		default:
-			ret = usage_error(o, "export", "unknown option '%s'", argv[optind - 1]);
+		default: /* ':' or an unknown option */
+			ret = option_error(o, "export", c, argv);
 			goto out;
 		}
 	}
-	if (optind < argc)
-		db = argv[optind++];
-	if (optind < argc) {
-		ret = usage_error(o, "export", "unexpected argument '%s'", argv[optind]);
+	ret = take_db(o, "export", argc, argv, &db);
+	if (ret)
 		goto out;
-	}
 	if (!format || (strcmp(format, "csv") && strcmp(format, "json"))) {
 		ret = usage_error(o, "export", "give --format csv or --format json");
 		goto out;

@@ -292,11 +292,8 @@ int cmd_import(int argc, char **argv)
 			vnp_out_free(o);
 			vnp_run_info_clear(&labels);
 			return print_help(help);
-		case ':':
-			ret = usage_error(o, "import", "'%s' needs a value", argv[optind - 1]);
-			goto out;
-		default:
-			ret = usage_error(o, "import", "unknown option '%s'", argv[optind - 1]);
+		default: /* ':' or an unknown option */
+			ret = option_error(o, "import", c, argv);
 			goto out;
 		}
 	}

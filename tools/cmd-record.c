@@ -231,11 +231,8 @@ int cmd_record(int argc, char **argv)
 		case 'h':
 			ret = print_help(help);
 			goto out;
-		case ':':
-			ret = usage_error(o, "record", "'%s' needs a value", argv[optind - 1]);
-			goto out;
-		default:
-			ret = usage_error(o, "record", "unknown option '%s'", argv[optind - 1]);
+		default: /* ':' or an unknown option */
+			ret = option_error(o, "record", c, argv);
 			goto out;
 		}
 	}

@@ -58,12 +58,9 @@ int cmd_runs(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (optind < argc)
-		db = argv[optind++];
-	if (optind < argc) {
-		ret = usage_error(o, "runs", "unexpected argument '%s'", argv[optind]);
+	ret = take_db(o, "runs", argc, argv, &db);
+	if (ret)
 		goto out;
-	}
 	st = vnp_store_open(db, VNP_STORE_RDONLY);
 	if (!st) {
 		ret = vnp_out_err(o, EXIT_FAIL, "%s", lib_err(errno));

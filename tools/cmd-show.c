@@ -45,20 +45,14 @@ int cmd_show(int argc, char **argv)
 		case 'h':
 			vnp_out_free(o);
 			return print_help(help);
-		case ':':
-			ret = usage_error(o, "show", "'%s' needs a value", argv[optind - 1]);
-			goto out;
-		default:
-			ret = usage_error(o, "show", "unknown option '%s'", argv[optind - 1]);
+		default: /* ':' or an unknown option */
+			ret = option_error(o, "show", c, argv);
 			goto out;
 		}
 	}
-	if (optind < argc)
-		db = argv[optind++];
-	if (optind < argc) {
-		ret = usage_error(o, "show", "unexpected argument '%s'", argv[optind]);
+	ret = take_db(o, "show", argc, argv, &db);
+	if (ret)
 		goto out;
-	}
 	st = vnp_store_open(db, VNP_STORE_RDONLY);
 	run = st ? vnp_store_load(st, sel) : NULL;
 	if (!run) {

@@ -112,11 +112,8 @@ int cmd_testbed(int argc, char **argv)
 		case 'h':
 			vnp_out_free(o);
 			return print_help(help);
-		case ':':
-			ret = usage_error(o, "testbed", "'%s' needs a value", argv[optind - 1]);
-			goto out;
-		default:
-			ret = usage_error(o, "testbed", "unknown option '%s'", argv[optind - 1]);
+		default: /* ':' or an unknown option */
+			ret = option_error(o, "testbed", c, argv);
 			goto out;
 		}
 	}

@@ -18,6 +18,21 @@ int usage_error(struct vnp_out *o, const char *cmd, const char *fmt, ...)
 	return vnp_out_err(o, EXIT_USAGE, "%s: %s (see 'vnetprof %s --help')", cmd, msg, cmd);
 }
 
+int option_error(struct vnp_out *o, const char *cmd, int c, char **argv)
+{
+	return usage_error(o, cmd, c == ':' ? "'%s' needs a value" : "unknown option '%s'",
+			   argv[optind - 1]);
+}
+
+int take_db(struct vnp_out *o, const char *cmd, int argc, char **argv, const char **db)
+{
+	if (optind < argc)
+		*db = argv[optind++];
+	if (optind < argc)
+		return usage_error(o, cmd, "unexpected argument '%s'", argv[optind]);
+	return EXIT_OK;
+}
+
 bool wants_json(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {

@@ -40,6 +40,10 @@ bool wants_json(int argc, char **argv);
 
 /* the message for a failed library call: vnp_errmsg() or strerror */
 const char *lib_err(int err);
+/* getopt's ':' (an option without its value) or '?' (unknown), as a usage error */
+int option_error(struct vnp_out *o, const char *cmd, int c, char **argv);
+/* the optional DB argument and nothing after it: EXIT_OK or a usage error */
+int take_db(struct vnp_out *o, const char *cmd, int argc, char **argv, const char **db);
 
 /* print help text; @text holds USAGE and EXAMPLES */
 int print_help(const char *text);

@@ -529,15 +529,13 @@ static int setup_events(struct recorder *r)
 	const char **ffn = calloc(o->nevents + 1, sizeof(*ffn));
 	char (*fev_names)[200] = calloc(o->nevents + 1, sizeof(*fev_names));
 	size_t nbspec = 0, nfev = 0, nffn = 0, nffn_optional = 0, nauto = 0;
-	int *auto_ids = calloc(o->nevents + 1, sizeof(*auto_ids));
-	const char **auto_field = calloc(o->nevents + 1, sizeof(*auto_field));
 	char bpf_why[1024] = "";
 	int which = ftrace_which(o->backend);
 	struct vnp_vm_dev *vms = NULL;
 	size_t nvms = 0;
 	bool have_vms = false;
 
-	if (!bspec || !fev || !ffilt || !ffn || !fev_names || !auto_ids || !auto_field) {
+	if (!bspec || !fev || !ffilt || !ffn || !fev_names) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -645,8 +643,7 @@ static int setup_events(struct recorder *r)
 			snprintf(b->name, sizeof(b->name), "%s", name);
 			b->by_dev = field != NULL;
 			b->bytes = vnp_event_has_field(sys, name, "len");
-			auto_ids[nauto] = id;
-			auto_field[nauto++] = field;
+			nauto++;
 			continue;
 		}
 		err = add_perf_event(r, sys, name, id, filter, field, &devs, &ndev, &have_devs);
@@ -661,9 +658,16 @@ static int setup_events(struct recorder *r)
 			if (!o->quiet)
 				pr_warn("BPF counting is not available (%s); counting with perf\n",
 					vnp_errmsg());
-			for (size_t i = 0; i < nbspec && !err; i++)
-				err = add_perf_event(r, bspec[i].sys, bspec[i].name, auto_ids[i],
-						     NULL, auto_field[i], &devs, &ndev, &have_devs);
+			for (size_t i = 0; i < nbspec && !err; i++) {
+				const struct vnp_bpf_spec *b = &bspec[i];
+				int id = vnp_event_id(b->sys, b->name);
+
+				err = id < 0 ? id
+					     : add_perf_event(r, b->sys, b->name, id, NULL,
+							      b->by_dev ? vnp_event_dev_field(b->sys, b->name)
+									: NULL,
+							      &devs, &ndev, &have_devs);
+			}
 		} else {
 			err = -errno;
 		}
@@ -687,8 +691,6 @@ out:
 	free(ffilt);
 	free(ffn);
 	free(fev_names);
-	free(auto_ids);
-	free(auto_field);
 	free(vms);
 	if (err || !r->ntp)
 		return err;
