@@ -14,9 +14,10 @@ static const char help[] =
 	"                       [-i INTERVAL] [-d DURATION] [-o DB] [--run NAME]\n"
 	"                       [--label K=V]... [-q] [--json] [-- COMMAND [ARGS]]\n"
 	"\n"
-	"Count tracepoint hits in the kernel (perf counters, one per CPU, no per-event\n"
-	"records), the interface statistics of target devices, CPU time per mode and\n"
-	"run-queue delay, in bins of INTERVAL, into a run of the store.\n"
+	"Read the kernel's own counters (every network device, softirqs, context\n"
+	"switches), CPU time per mode and run-queue delay, and count the hits of\n"
+	"tracepoints and functions you name in the kernel (BPF or perf counters, no\n"
+	"per-event records), in bins of INTERVAL, into a run of the store.\n"
 	"\n"
 	"  -e, --event SYS:EVENT  a tracepoint to count (repeatable); 'vnetprof list\n"
 	"                         events' lists them; func:NAME counts calls of a\n"
@@ -47,6 +48,12 @@ static const char help[] =
 	"                         plus vm=\"host\"\n"
 	"  -T, --target DEV       record DEV's rx/tx bytes, packets and drops per bin as\n"
 	"                         the run's throughput target (repeatable)\n"
+	"  --no-kernel-counters   not the kernel's own counters, which are read every\n"
+	"                         bin by default at no cost per packet: bytes, packets\n"
+	"                         and drops of every device of this namespace and\n"
+	"                         of the named ones (ip netns)\n"
+	"                         (netdev_*{dev=...}), softirqs per vector, context\n"
+	"                         switches, interrupts, softnet processed/dropped\n"
 	"  -i, --interval D       bin width (default 100ms)\n"
 	"  -d, --duration D       stop after D; otherwise COMMAND's end, SIGINT or\n"
 	"                         SIGTERM stops the run\n"
@@ -84,6 +91,7 @@ int cmd_record(int argc, char **argv)
 		{ "filter", required_argument, NULL, 'f' },
 		{ "by", required_argument, NULL, 'b' },
 		{ "target", required_argument, NULL, 'T' },
+		{ "no-kernel-counters", no_argument, NULL, 'K' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "output", required_argument, NULL, 'o' },
@@ -189,6 +197,9 @@ int cmd_record(int argc, char **argv)
 			break;
 		case 'T':
 			ro.targets[ro.ntargets++] = optarg;
+			break;
+		case 'K':
+			ro.no_kcounters = true;
 			break;
 		case 'i':
 			if (vnp_parse_duration(optarg, &ro.interval_s)) {

@@ -29,14 +29,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/types.h>
-#include <net/if.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "collect/bpf/count.h"
@@ -51,15 +47,6 @@ enum backend { BE_TP_BTF, BE_TP, BE_RAW_TP, BE_FENTRY, BE_KPROBE, BE_NR };
 static const char *const be_name[BE_NR] = { "tp_btf", "tp", "raw_tp", "fentry", "kprobe" };
 static const char *const be_label[BE_NR] = { "bpf:tp_btf", "bpf:tp", "bpf:raw_tp", "bpf:fentry",
 					     "bpf:kprobe" };
-
-/* a network device known at open */
-struct bdev {
-	__u32 netns, ifindex;
-	char name[IFNAMSIZ];
-	char label[IFNAMSIZ + 48]; /* the dev="" label: name, or name@namespace */
-	bool own;		   /* in our own namespace */
-	const char *ns;		   /* the namespace's name under /run/netns, or NULL */
-};
 
 struct inst {
 	struct vnp_bpf_spec spec;
@@ -89,7 +76,7 @@ struct vnp_bpfcount {
 	int totals_fd, devs_fd;
 	__u32 devs_max;
 	bool any_dev;
-	struct bdev *dev; /* every namespace's devices, sorted by label */
+	struct vnp_ndev *dev; /* every namespace's devices, sorted by label */
 	size_t ndev;
 	char **names; /* distinct device names, sorted (for the tp backend) */
 	size_t nnames;
@@ -129,169 +116,23 @@ static int libbpf_to_debug(enum libbpf_print_level level, const char *fmt, va_li
 
 /* ---- devices of every network namespace ---- */
 
-struct nsref {
-	dev_t dev;
-	ino_t ino;
-	char path[300];
-	char *name;
-	bool own;
-};
-
-static int add_ns(struct nsref **v, size_t *n, const char *path, const char *name, bool own)
-{
-	struct nsref *nv;
-	struct stat sb;
-
-	if (stat(path, &sb))
-		return 0;
-	for (size_t i = 0; i < *n; i++)
-		if ((*v)[i].dev == sb.st_dev && (*v)[i].ino == sb.st_ino)
-			return 0;
-	nv = realloc(*v, (*n + 1) * sizeof(**v));
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	nv += *n;
-	memset(nv, 0, sizeof(*nv));
-	nv->dev = sb.st_dev;
-	nv->ino = sb.st_ino;
-	nv->own = own;
-	snprintf(nv->path, sizeof(nv->path), "%s", path);
-	if (name && !(nv->name = strdup(name)))
-		return -ENOMEM;
-	(*n)++;
-	return 0;
-}
-
-/* "ifindex name" lines of one namespace, from a child that enters it */
-static int ns_devices(struct vnp_bpfcount *bc, const struct nsref *ns)
-{
-	int pfd[2], status;
-	char buf[65536], *save = NULL;
-	size_t len = 0;
-	ssize_t r;
-	pid_t pid;
-
-	if (pipe2(pfd, O_CLOEXEC))
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return -errno;
-	}
-	if (pid == 0) {
-		struct if_nameindex *ifs, *i;
-		int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
-		char line[64];
-
-		if (fd < 0 || setns(fd, CLONE_NEWNET))
-			_exit(1);
-		ifs = if_nameindex();
-		if (!ifs)
-			_exit(1);
-		for (i = ifs; i->if_index; i++) {
-			int l = snprintf(line, sizeof(line), "%u %s\n", i->if_index, i->if_name);
-
-			if (write(pfd[1], line, l) != l)
-				_exit(1);
-		}
-		_exit(0);
-	}
-	close(pfd[1]);
-	while (len < sizeof(buf) - 1 && (r = read(pfd[0], buf + len, sizeof(buf) - 1 - len)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			break;
-		len += r;
-	}
-	buf[len] = '\0';
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct bdev *nd, *d;
-		unsigned idx;
-		char name[IFNAMSIZ];
-
-		if (sscanf(line, "%u %15s", &idx, name) != 2)
-			continue;
-		nd = realloc(bc->dev, (bc->ndev + 1) * sizeof(*nd));
-		if (!nd)
-			return -ENOMEM;
-		bc->dev = nd;
-		d = &nd[bc->ndev++];
-		memset(d, 0, sizeof(*d));
-		d->netns = (__u32)ns->ino;
-		d->ifindex = idx;
-		snprintf(d->name, sizeof(d->name), "%s", name);
-		d->own = ns->own;
-		d->ns = ns->name;
-	}
-	return 0;
-}
-
-static int cmp_label(const void *a, const void *b)
-{
-	return strcmp(((const struct bdev *)a)->label, ((const struct bdev *)b)->label);
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/*
- * Our own namespace's devices keep their plain name, as do names that occur
- * once on the host; a name that several namespaces share is qualified with
- * the namespace (its /run/netns name, else net:[inode]), like -T's DEV@NS.
- */
-static int list_devices(struct vnp_bpfcount *bc, struct nsref **nsv, size_t *nns)
+/* every namespace's devices (devices.c), and their distinct names for tp */
+static int list_devices(struct vnp_bpfcount *bc)
 {
-	struct dirent *de;
-	char path[300];
-	DIR *dir;
-	int err;
+	struct vnp_netns *nsv;
+	size_t nns;
+	int err = vnp_netns_list(&nsv, &nns);
 
-	err = add_ns(nsv, nns, "/proc/self/ns/net", NULL, true);
-	dir = opendir("/run/netns");
-	while (!err && dir && (de = readdir(dir))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
-		err = add_ns(nsv, nns, path, de->d_name, false);
-	}
-	if (dir)
-		closedir(dir);
-	dir = opendir("/proc");
-	while (!err && dir && (de = readdir(dir))) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/ns/net", de->d_name);
-		err = add_ns(nsv, nns, path, NULL, false);
-	}
-	if (dir)
-		closedir(dir);
-	for (size_t i = 0; i < *nns && !err; i++)
-		err = ns_devices(bc, &(*nsv)[i]);
+	if (!err)
+		err = vnp_ndev_list(nsv, nns, &bc->dev, &bc->ndev);
+	vnp_netns_free(nsv, nns);
 	if (err)
 		return err;
-	for (size_t i = 0; i < bc->ndev; i++) {
-		struct bdev *d = &bc->dev[i];
-		bool shared = false;
-
-		for (size_t j = 0; j < bc->ndev && !shared; j++)
-			shared = j != i && !strcmp(bc->dev[j].name, d->name);
-		if (d->own || !shared)
-			snprintf(d->label, sizeof(d->label), "%s", d->name);
-		else if (d->ns)
-			snprintf(d->label, sizeof(d->label), "%s@%s", d->name, d->ns);
-		else
-			snprintf(d->label, sizeof(d->label), "%s@net:[%u]", d->name, d->netns);
-	}
-	if (bc->ndev)
-		qsort(bc->dev, bc->ndev, sizeof(*bc->dev), cmp_label);
 	for (size_t i = 0; i < bc->ndev; i++) {
 		char **nv;
 		bool seen = false;
@@ -808,7 +649,7 @@ static size_t key_dev(const struct vnp_bpfcount *bc, const struct inst *in,
 		return in->nd - 1;
 	}
 	for (size_t d = 0; d < bc->ndev; d++) {
-		const struct bdev *b = &bc->dev[d];
+		const struct vnp_ndev *b = &bc->dev[d];
 
 		if (k->netns ? b->netns == k->netns && b->ifindex == k->ifindex
 			     : name[0] && b->own && !strcmp(b->name, name))
@@ -848,8 +689,6 @@ struct vnp_bpfcount *vnp_bpfcount_open(const struct vnp_bpf_spec *specs, size_t 
 {
 	libbpf_print_fn_t old_print = libbpf_set_print(libbpf_to_debug);
 	struct vnp_bpfcount *bc = calloc(1, sizeof(*bc));
-	struct nsref *nsv = NULL;
-	size_t nns = 0;
 	char sp[200];
 	int err = 0;
 
@@ -904,7 +743,7 @@ struct vnp_bpfcount *vnp_bpfcount_open(const struct vnp_bpf_spec *specs, size_t 
 		bc->n++;
 	}
 	if (bc->any_dev) {
-		err = list_devices(bc, &nsv, &nns);
+		err = list_devices(bc);
 		if (err) {
 			err = vnp_fail(err, "cannot list the network devices: %s", strerror(-err));
 			goto out;
@@ -951,9 +790,6 @@ struct vnp_bpfcount *vnp_bpfcount_open(const struct vnp_bpf_spec *specs, size_t 
 			err = add_series(bc, &bc->in[i]);
 	}
 out:
-	for (size_t i = 0; i < nns; i++)
-		free(nsv[i].name);
-	free(nsv);
 	libbpf_set_print(old_print);
 	if (err) {
 		if (err == -ENOMEM)

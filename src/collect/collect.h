@@ -32,8 +32,41 @@ const char *vnp_event_dev_field(const char *sys, const char *name);
 int vnp_filter_explain(const char *sys, const char *name, const char *filter, char *buf,
 		       size_t size);
 
-/* ---- network devices (devices.c) ---- */
+/* ---- network namespaces and devices (devices.c) ---- */
 
+struct vnp_netns {
+	dev_t dev;
+	ino_t ino;
+	char path[300]; /* /proc/self/ns/net, /run/netns/NAME or /proc/PID/ns/net */
+	char *name;	/* its name under /run/netns, or NULL */
+	bool own;	/* the recorder's own */
+};
+
+/* every network namespace of the host, ours first; free with vnp_netns_free() */
+int vnp_netns_list(struct vnp_netns **v, size_t *n);
+void vnp_netns_free(struct vnp_netns *v, size_t n);
+
+/* a network device of one of those namespaces */
+struct vnp_ndev {
+	uint32_t netns; /* the namespace's inode */
+	unsigned ifindex;
+	char name[16];
+	char label[64]; /* the dev="" label: name, or name@NS / name@net:[INODE] where the
+			 * name occurs in several namespaces (not for our own namespace's) */
+	bool own;
+	size_t nsi; /* index in the namespace list */
+};
+
+/* the devices of namespaces @ns, labelled and sorted by label; free() the array */
+int vnp_ndev_list(const struct vnp_netns *ns, size_t nns, struct vnp_ndev **v, size_t *n);
+/*
+ * open @file read-only inside the namespace at @nspath (NULL: ours; with @ino,
+ * only if it is still the namespace of that inode); -1 and errno. The calling
+ * thread enters the namespace and comes back. A file of /proc/net holds a
+ * reference on its namespace: keep it open only where the namespace is meant
+ * to outlive it anyway.
+ */
+int vnp_open_in_netns(const char *nspath, ino_t ino, const char *file);
 /* names of the network devices of every namespace this host has (sorted, unique) */
 int vnp_netdev_names(char ***names, size_t *n);
 void vnp_strv_free(char **v, size_t n);
@@ -81,6 +114,7 @@ struct vnp_record_opts {
 			      * kprobe; functions: NULL picks the cheapest that works */
 	const char **targets; /* -T devices */
 	size_t ntargets;
+	bool no_kcounters; /* not the kernel's own counters of every device, softirqs, ... */
 	double interval_s;
 	double duration_s; /* 0: until a signal or the command ends */
 	const char *db;

@@ -6,10 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* read a whole small file through an open fd, from the start */
-static int pread_all(int fd, char *buf, size_t size)
+int vnp_pread_all(int fd, char *buf, size_t size)
 {
 	size_t len = 0;
 	ssize_t n;
@@ -32,48 +33,19 @@ static int pread_all(int fd, char *buf, size_t size)
 /* ---- interface statistics ---- */
 
 /*
- * From /proc/net/dev of the device's namespace: the file is opened inside
- * that namespace and stays bound to it, so DEV@NETNS works without the
- * recorder living there. The counters are those of the device's
- * statistics in sysfs (dev_get_stats()); "drop" also holds rx_missed.
+ * From /proc/net/dev of the device's namespace, opened inside it, so
+ * DEV@NETNS works without the recorder living there. Another namespace's
+ * file is opened for each read and closed again: an open file would keep
+ * the namespace alive after 'ip netns del'. The counters are those of the
+ * device's statistics in sysfs (dev_get_stats()); "drop" also holds rx_missed.
  */
 struct vnp_netdev {
-	int fd;
+	int fd;		/* ours: kept open */
+	char nspath[300]; /* another namespace: /run/netns/NAME, opened per read */
+	ino_t ino;
 	char key[24]; /* "name:" */
 	char buf[65536];
 };
-
-static int open_in_netns(const char *netns, const char *path)
-{
-	char nspath[300];
-	int self, target, fd, e;
-
-	if (!netns)
-		return open(path, O_RDONLY | O_CLOEXEC);
-	if (strchr(netns, '/') || !*netns)
-		return -(errno = EINVAL);
-	snprintf(nspath, sizeof(nspath), "/run/netns/%s", netns);
-	target = open(nspath, O_RDONLY | O_CLOEXEC);
-	if (target < 0)
-		return -1;
-	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0 || setns(target, CLONE_NEWNET)) {
-		e = errno;
-		close(target);
-		if (self >= 0)
-			close(self);
-		errno = e;
-		return -1;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	e = errno;
-	if (setns(self, CLONE_NEWNET))
-		abort(); /* cannot return to our own namespace: nothing sane is left */
-	close(self);
-	close(target);
-	errno = e;
-	return fd;
-}
 
 struct vnp_netdev *vnp_netdev_open(const char *spec)
 {
@@ -94,7 +66,20 @@ struct vnp_netdev *vnp_netdev_open(const char *spec)
 	nd = calloc(1, sizeof(*nd));
 	if (!nd)
 		return NULL;
-	nd->fd = open_in_netns(at ? netns : NULL, "/proc/self/net/dev");
+	nd->fd = -1;
+	if (at && (strchr(netns, '/') || !*netns)) {
+		errno = EINVAL;
+	} else if (at) {
+		struct stat sb;
+
+		snprintf(nd->nspath, sizeof(nd->nspath), "/run/netns/%s", netns);
+		if (!stat(nd->nspath, &sb)) {
+			nd->ino = sb.st_ino;
+			nd->fd = vnp_open_in_netns(nd->nspath, nd->ino, "/proc/self/net/dev");
+		}
+	} else {
+		nd->fd = open("/proc/self/net/dev", O_RDONLY | O_CLOEXEC);
+	}
 	if (nd->fd < 0) {
 		err = errno;
 		free(nd);
@@ -105,6 +90,10 @@ struct vnp_netdev *vnp_netdev_open(const char *spec)
 				     strerror(err));
 	}
 	snprintf(nd->key, sizeof(nd->key), "%s:", dev);
+	if (at) {
+		close(nd->fd);
+		nd->fd = -1;
+	}
 	if (vnp_netdev_read(nd, v)) {
 		vnp_netdev_close(nd);
 		return vnp_fail_null(-ENODEV, "unknown device '%s'; 'ip %slink' lists the devices "
@@ -120,9 +109,12 @@ int vnp_netdev_read(struct vnp_netdev *nd, double out[NETDEV_NSTATS])
 	static const int col[NETDEV_NSTATS] = { 0, 8, 1, 9, 3, 11 };
 	unsigned long long v[16];
 	size_t klen = strlen(nd->key);
-	int n = pread_all(nd->fd, nd->buf, sizeof(nd->buf));
+	int fd = nd->fd >= 0 ? nd->fd : vnp_open_in_netns(nd->nspath, nd->ino, "/proc/self/net/dev");
+	int n = fd < 0 ? -ENODEV : vnp_pread_all(fd, nd->buf, sizeof(nd->buf));
 	char *p;
 
+	if (fd >= 0 && fd != nd->fd)
+		close(fd);
 	if (n <= 0)
 		return n < 0 ? n : -ENODEV;
 	for (p = nd->buf; p; p = strchr(p, '\n')) {
@@ -153,7 +145,8 @@ void vnp_netdev_close(struct vnp_netdev *nd)
 {
 	if (!nd)
 		return;
-	close(nd->fd);
+	if (nd->fd >= 0)
+		close(nd->fd);
 	free(nd);
 }
 
@@ -255,7 +248,7 @@ const char *vnp_runq_series(const struct vnp_runq *rq)
 
 int vnp_runq_read(struct vnp_runq *rq, double *seconds)
 {
-	int n = pread_all(rq->fd, rq->buf, sizeof(rq->buf));
+	int n = vnp_pread_all(rq->fd, rq->buf, sizeof(rq->buf));
 	double total = 0;
 	char *p;
 

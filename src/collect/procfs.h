@@ -38,4 +38,24 @@ const char *vnp_runq_series(const struct vnp_runq *rq);
 int vnp_runq_read(struct vnp_runq *rq, double *seconds);
 void vnp_runq_close(struct vnp_runq *rq);
 
+/* read a whole small file through @fd from its start, NUL-terminated: its length, or -errno */
+int vnp_pread_all(int fd, char *buf, size_t size);
+
+/* ---- the kernel's own counters (kcounters.c) ---- */
+
+struct vnp_kcounters;
+
+/*
+ * vnp_kcounters_open() - every network device of every namespace (but
+ * loopbacks and the devices named in @skip, -T's), softirqs per vector,
+ * context switches, interrupts and the softnet counters: running totals,
+ * one series each (VNP_INDICATOR, procfs). NULL with vnp_errmsg() set.
+ */
+struct vnp_kcounters *vnp_kcounters_open(const char *const *skip, size_t nskip);
+size_t vnp_kcounters_nseries(const struct vnp_kcounters *kc);
+const struct vnp_series_info *vnp_kcounters_series(const struct vnp_kcounters *kc, size_t i);
+/* the running totals into @tot[0..nseries), NAN where a device or file is gone */
+int vnp_kcounters_read(struct vnp_kcounters *kc, double *tot);
+void vnp_kcounters_close(struct vnp_kcounters *kc);
+
 #endif

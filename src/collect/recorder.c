@@ -61,6 +61,8 @@ struct recorder {
 	struct sched_param old_sp;
 	struct vnp_netdev **nd;
 	size_t *nd_series; /* first series of each target device */
+	struct vnp_kcounters *kc;
+	size_t kc_series;
 	struct vnp_cpustat *cpu;
 	size_t cpu_series;
 	struct vnp_runq *rq;
@@ -735,6 +737,19 @@ static int setup_readers(struct recorder *r)
 					return s;
 			}
 	}
+	if (!o->no_kcounters) {
+		r->kc = vnp_kcounters_open(o->targets, o->ntargets);
+		if (!r->kc)
+			return -errno;
+		r->kc_series = r->ns;
+		for (size_t i = 0; i < vnp_kcounters_nseries(r->kc); i++) {
+			const struct vnp_series_info *si = vnp_kcounters_series(r->kc, i);
+
+			s = add_series(r, si->name, si->kind, si->unit, si->role, si->backend, true);
+			if (s < 0)
+				return s;
+		}
+	}
 	r->cpu = vnp_cpustat_open();
 	if (!r->cpu)
 		return -errno;
@@ -888,6 +903,8 @@ static int read_all(struct recorder *r, unsigned *flags, bool baseline)
 		for (int j = 0; j < NETDEV_NSTATS; j++)
 			r->tot[first + j] = nd[j];
 	}
+	if (r->kc)
+		vnp_kcounters_read(r->kc, r->tot + r->kc_series);
 	if (!vnp_cpustat_read(r->cpu, cpu))
 		for (int m = 0; m < CPUSTAT_NMODES; m++)
 			r->tot[r->cpu_series + m] = cpu[m];
@@ -922,6 +939,8 @@ static void close_collectors(struct recorder *r)
 		vnp_netdev_close(r->nd[i]);
 		r->nd[i] = NULL;
 	}
+	vnp_kcounters_close(r->kc);
+	r->kc = NULL;
 	vnp_cpustat_close(r->cpu);
 	vnp_runq_close(r->rq);
 	r->cpu = NULL;

@@ -36,6 +36,64 @@ check "the kernel's tx_packets delta is N (no ARP/ND: static neighbours, IPv6 of
 check "net_dev_xmit filtered on $DEV_A totals N ($hits)" [ "$hits" = "$N" ]
 check "-T tx bytes equal the kernel's delta ($bytes vs $((txb1 - txb0)))" [ "$bytes" = $((txb1 - txb0)) ]
 check "-T tx packets equal N" [ "$pkts" = "$N" ]
+# the kernel's own counters, read every bin by default: every device of every
+# namespace (labelled as --by dev labels it), but not -T's device again
+kp=$(sum "netdev_packets{dev=\"\"$DEV_B\"\",dir=\"\"rx\"\"}")
+kb=$(sum "netdev_bytes{dev=\"\"$DEV_B\"\",dir=\"\"rx\"\"}")
+echo "# kernel counters: $DEV_B received $kp packets, $kb bytes"
+check "kernel counters: $DEV_B (in $NS_B) received N ($kp)" [ "$kp" = "$N" ]
+check "kernel counters: and the bytes $DEV_A sent ($kb vs $((txb1 - txb0)))" [ "$kb" = $((txb1 - txb0)) ]
+check "kernel counters: -T's $DEV_A@$NS_A is not recorded twice" \
+	[ "$(grep -c "netdev_packets{dev=\"\"$DEV_A" counts.csv)" = "$(grep -c "netdev_packets{dev=\"\"$DEV_A@$NS_A\"\"" counts.csv)" ]
+kpb=$(awk -F, -v d="$DEV_B" 'NR > 1 && index($0, "netdev_packets{dev=\"\"" d "\"\",dir=\"\"rx") && $NF > 0' counts.csv | wc -l)
+nzh=$(awk -F, 'NR > 1 && /tracepoint_hits/ && $NF > 0' counts.csv | wc -l)
+check "kernel counters: the packets fall in the bins the hits do ($kpb vs $nzh bins)" \
+	[ "$kpb" -ge 1 -a $(( (kpb - nzh) * (kpb - nzh) )) -le 1 ]
+check "kernel counters: no loopback" [ "$(grep -c 'dev=""lo' counts.csv)" = 0 ]
+for m in 'softirqs{vec=""NET_RX""}' context_switches interrupts softnet_processed; do
+	check "kernel counters: $m counted" [ "$(sum "$m")" -gt 0 ]
+done
+# a namespace deleted during a run goes away at once (the recorder holds no
+# file of it open between bins, for the kernel counters nor for -T), and its
+# devices' series stop there
+ip netns add "$NS_A-x" && t_on_exit "ip netns del $NS_A-x 2>/dev/null"
+ip link add "${DEV_A}x" netns "$NS_A-x" type veth peer name "${DEV_B}x" netns "$NS_B"
+ip link add "${DEV_A}y" netns "$NS_A-x" type veth peer name "${DEV_B}y" netns "$NS_B"
+"$VNETPROF" record -q -i 100ms -o r.db --run gone -d 2s -T "${DEV_A}y@$NS_A-x" 2> gone.err &
+rec=$!
+sleep 0.8
+ip netns del "$NS_A-x"
+for i in $(seq 20); do ip -n "$NS_B" link show "${DEV_B}x" > /dev/null 2>&1 || break; sleep 0.05; done
+left=$(ip -n "$NS_B" -o link show "${DEV_B}x" 2>/dev/null | wc -l)
+check "kernel counters: a namespace deleted mid-run is gone with its devices within 1 s" [ "$left" = 0 ]
+wait $rec
+check "kernel counters: that run ends well" [ $? = 0 ]
+"$VNETPROF" export r.db --run gone --format csv > gone.csv
+have=$(awk -F, -v d="${DEV_A}x" 'index($0, "netdev_packets{dev=\"\"" d) && index($0, "rx") && $NF != ""' gone.csv | wc -l)
+none=$(awk -F, -v d="${DEV_A}x" 'index($0, "netdev_packets{dev=\"\"" d) && index($0, "rx") && $NF == ""' gone.csv | wc -l)
+check "kernel counters: its device has values before ($have bins) and none after ($none bins)" \
+	[ "$have" -ge 4 -a "$none" -ge 8 ]
+have=$(awk -F, -v d="${DEV_A}y@" 'index($0, "netdev_bytes{dev=\"\"" d) && index($0, "rx") && $NF != ""' gone.csv | wc -l)
+none=$(awk -F, -v d="${DEV_A}y@" 'index($0, "netdev_bytes{dev=\"\"" d) && index($0, "rx") && $NF == ""' gone.csv | wc -l)
+check "-T: the same for a target in that namespace ($have bins, then $none without)" \
+	[ "$have" -ge 4 -a "$none" -ge 8 ]
+check "-T: and a warning says it went away" grep -q "${DEV_A}y@$NS_A-x went away" gone.err
+# the default recording attaches nothing to the kernel: no perf event, no BPF
+# program or link among its files (and a recording with -e has them)
+hooks_of() { # ARGS...: the hook fds of a recorder started with ARGS, 0.7 s in
+	"$VNETPROF" record -q -i 100ms -o r.db -d 1.5s "$@" > /dev/null 2>&1 &
+	local pid=$! n
+	sleep 0.7
+	n=$(ls -l "/proc/$pid/fd" 2>/dev/null | grep -c 'perf_event\|bpf')
+	wait $pid
+	echo "$n"
+}
+h0=$(hooks_of -T "$DEV_A@$NS_A")
+h1=$(hooks_of -T "$DEV_A@$NS_A" -e net:net_dev_xmit)
+check "the default recording holds no perf or BPF fd ($h0; with -e: $h1)" [ "$h0" = 0 -a "$h1" -gt 0 ]
+run "$VNETPROF" record -q -i 100ms -o r.db --run nokc --no-kernel-counters -d 300ms
+check "--no-kernel-counters records none of them" \
+	[ "$("$VNETPROF" export r.db --run nokc --format csv | grep -c 'netdev_\|softirqs\|context_sw')" = 0 ]
 nz=$(awk -F, 'NR > 1 && /tracepoint_hits/ && $NF > 0' counts.csv | wc -l)
 check "the counts are spread over bins ($nz bins with hits)" [ "$nz" -ge 1 ]
 
