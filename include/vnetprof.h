@@ -498,6 +498,9 @@ struct vnp_analysis_opts {
 	const char *target;   /* a series name (or a unique part of one); NULL: the default */
 	double penalty;	      /* change-point penalty (see struct vnp_seg_opts) */
 	double min_segment_s; /* shortest segment */
+	const char *const *exclude; /* indicators whose name matches one of these
+				     * fnmatch(3) patterns are left out */
+	size_t nexclude;
 };
 
 /** vnp_analysis_opts_init() - fill @o with the defaults above */
@@ -541,6 +544,7 @@ struct vnp_analysis {
 	int64_t excluded_late;	  /* stored bins left out: read late */
 	double *target_values;	  /* n_bins values, converted; NaN where missing */
 	size_t nind;
+	size_t n_excluded;	   /* indicators left out by opts->exclude */
 	struct vnp_indicator *ind; /* ranked: |best| descending; undefined ones last */
 	double penalty, sigma, min_segment_s;
 	size_t nseg;

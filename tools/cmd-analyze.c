@@ -15,7 +15,8 @@
 
 static const char help[] =
 	"Usage: vnetprof analyze [DB] [--run R] [--target SERIES] [--bin D] [--sma D]\n"
-	"                        [--max-lag D] [--penalty K] [--min-segment D] [--top N] [--json]\n"
+	"                        [--max-lag D] [--penalty K] [--min-segment D] [--top N]\n"
+	"                        [--exclude GLOB]... [--json]\n"
 	"\n"
 	"Put a run's indicators and its target (throughput) on one time axis, and rank\n"
 	"the indicators by how well they track it: Pearson's r (the paper's equation 1)\n"
@@ -37,6 +38,9 @@ static const char help[] =
 	"  -p, --penalty K        change-point penalty: K * sigma^2 * ln(bins) per cut\n"
 	"                         (default 4); higher cuts less\n"
 	"  -m, --min-segment D    shortest segment (default 5s)\n"
+	"  -x, --exclude GLOB     leave out the indicators whose name matches GLOB\n"
+	"                         (repeatable; quote it), e.g. '*_bytes*' for the\n"
+	"                         series that measure the traffic itself\n"
 	"  -n, --top N            indicators to show (default 20 in text, all in JSON;\n"
 	"                         0: all)\n"
 	"  -j, --json             JSON output (the contract is in docs/analysis.md)\n"
@@ -436,6 +440,9 @@ static void print_analysis(struct vnp_out *o, const struct vnp_analysis *a, size
 		    "\nIndicators against the target, by |r| at the best lag "
 		    "(%lld in all",
 		    (long long)a->nind);
+	if (a->n_excluded)
+		vnp_out_int(o, "indicators_excluded", ", %lld more left out by --exclude",
+			    (long long)a->n_excluded);
 	vnp_out_text(o, ", %zu shown):\n", shown);
 	vnp_out_text(o, "%4s %7s %7s %7s %7s %8s %-18s %6s  %s\n", "RANK", "R_BEST", "LAG_S",
 		     "R_LAG0", "R_SMA", "SPEARMAN", " CI95 (R_LAG0)", "N", "SERIES");
@@ -463,6 +470,7 @@ int cmd_analyze(int argc, char **argv)
 		{ "penalty", required_argument, NULL, 'p' },
 		{ "min-segment", required_argument, NULL, 'm' },
 		{ "top", required_argument, NULL, 'n' },
+		{ "exclude", required_argument, NULL, 'x' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -474,13 +482,20 @@ int cmd_analyze(int argc, char **argv)
 	struct vnp_analysis *a = NULL;
 	struct vnp_store *st = NULL;
 	struct vnp_run *run = NULL;
+	const char **excl;
 	long top = -1;
 	char *end;
 	int c, err, ret = EXIT_OK;
 
 	vnp_analysis_opts_init(&ao);
+	excl = calloc(argc, sizeof(*excl)); /* room for every argument */
+	if (!excl) {
+		vnp_out_free(o);
+		return EXIT_FAIL;
+	}
+	ao.exclude = excl;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":r:t:b:s:l:p:m:n:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:t:b:s:l:p:m:n:x:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			sel = optarg;
@@ -541,10 +556,14 @@ int cmd_analyze(int argc, char **argv)
 				goto out;
 			}
 			break;
+		case 'x':
+			excl[ao.nexclude++] = optarg;
+			break;
 		case 'j':
 			break;
 		case 'h':
 			vnp_out_free(o);
+			free(excl);
 			return print_help(help);
 		default: /* ':' or an unknown option */
 			ret = option_error(o, "analyze", c, argv);
@@ -577,5 +596,6 @@ out:
 	vnp_run_free(run);
 	vnp_store_close(st);
 	vnp_out_free(o);
+	free(excl);
 	return ret;
 }

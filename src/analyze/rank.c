@@ -6,6 +6,7 @@
  */
 #include "analyze/analyze-local.h"
 
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -340,6 +341,15 @@ static int rank_and_place(struct vnp_analysis *a, const struct vnp_stat *segmean
 	return 0;
 }
 
+/* whether --exclude leaves the indicator @name out */
+static bool excluded(const struct vnp_analysis_opts *o, const char *name)
+{
+	for (size_t i = 0; i < o->nexclude; i++)
+		if (!fnmatch(o->exclude[i], name, 0))
+			return true;
+	return false;
+}
+
 static int setup(struct vnp_analysis *a, const struct vnp_analysis_opts *o)
 {
 	const struct vnp_run *run = a->run;
@@ -385,18 +395,22 @@ static int setup(struct vnp_analysis *a, const struct vnp_analysis_opts *o)
 		a->excluded_partial += !!(f & VNP_BIN_PARTIAL);
 		a->excluded_late += !!(f & VNP_BIN_LATE);
 	}
-	for (size_t s = 0; s < nser; s++)
-		a->nind += s != a->target && vnp_run_series(run, s)->role == VNP_INDICATOR;
-	a->ind = calloc(a->nind + 1, sizeof(*a->ind));
+	a->ind = calloc(nser + 1, sizeof(*a->ind));
 	if (!a->ind)
 		return -ENOMEM;
-	a->nind = 0;
-	for (size_t s = 0; s < nser; s++)
-		if (s != a->target && vnp_run_series(run, s)->role == VNP_INDICATOR) {
-			a->ind[a->nind].series = s;
-			a->ind[a->nind].name = vnp_run_series(run, s)->name;
-			a->nind++;
+	for (size_t s = 0; s < nser; s++) {
+		const struct vnp_series_info *si = vnp_run_series(run, s);
+
+		if (s == a->target || si->role != VNP_INDICATOR)
+			continue;
+		if (excluded(o, si->name)) {
+			a->n_excluded++;
+			continue;
 		}
+		a->ind[a->nind].series = s;
+		a->ind[a->nind].name = si->name;
+		a->nind++;
+	}
 	return 0;
 }
 

@@ -89,6 +89,15 @@ check "ranks are 1..n" jqe '[.indicators[].rank] == [range(1; (.indicators | len
 check "flat: null, and why" jqe "$(ind flat) | .pearson == null and .undefined.pearson == \"undefined, because the indicator is constant (7 in every bin used)\""
 check "void: null, and why" jqe "$(ind void) | .pearson == null and .undefined.spearman == \"undefined, because the indicator has no values\""
 check "undefined ones rank last" jqe '[.indicators[-2:][].series] == ["function_calls{function=\"flat\"}", "function_calls{function=\"void\"}"]'
+# --exclude: the matching indicators are gone, counted, and the rest keep their r
+nall=$(jq '.indicators | length' known.json)
+nfc=$(jq '[.indicators[].series | select(startswith("function_calls{function=\"l") or startswith("function_calls{function=\"h"))] | length' known.json)
+run "$VNETPROF" analyze a.db --run known --json --exclude 'function_calls{function="l*' -x '*"h*'
+check "--exclude exits 0 ($ERR)" [ "$RC" = 0 ]
+check "--exclude: $nfc of $nall left out, and said so" jqt --argjson n "$nfc" --argjson a "$nall" \
+	'.indicators_excluded == $n and (.indicators | length) == $a - $n and $n >= 2' <<<"$OUT"
+check "--exclude: none of them ranked" jqt '[.indicators[].series | test("function=\"[lh]")] | any | not' <<<"$OUT"
+check "--exclude: neg keeps its r" jqt "$(ind neg) | .pearson < -0.999999999999" <<<"$OUT"
 run "$VNETPROF" analyze a.db --run known --json --max-lag 0 --sma 0
 check "--max-lag 0: lag 0 only" jqt "[.indicators[] | select(.best_lag_s != null) | .best_lag_s == 0] | all" <<<"$OUT"
 check "--sma 0: no smoothed r, and why" jqt ".sma_s == 0 and ([.indicators[].undefined.pearson_sma] | unique == [\"undefined, because it was turned off\"])" <<<"$OUT"
