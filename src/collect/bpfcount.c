@@ -767,10 +767,15 @@ struct vnp_bpfcount *vnp_bpfcount_open(const struct vnp_bpf_spec *specs, size_t 
 	if (bc->totals_fd < 0 || bc->devs_fd < 0) {
 		int e = bc->totals_fd < 0 ? bc->totals_fd : bc->devs_fd;
 
-		err = e == -EPERM || e == -EACCES
-			      ? vnp_fail(e, "BPF maps refused (EPERM): BPF counting needs root, or "
-					 "CAP_BPF and CAP_PERFMON")
-			      : vnp_fail(e, "cannot create the BPF counting maps: %s", strerror(-e));
+		if ((e == -EPERM || e == -EACCES) && geteuid() == 0)
+			err = vnp_fail(e, "BPF refused (%s) although we run as root: a security "
+				       "policy (seccomp, an LSM, kernel lockdown) forbids it",
+				       e == -EPERM ? "EPERM" : "EACCES");
+		else if (e == -EPERM || e == -EACCES)
+			err = vnp_fail(e, "BPF maps refused (EPERM): BPF counting needs root, or "
+				       "CAP_BPF and CAP_PERFMON");
+		else
+			err = vnp_fail(e, "cannot create the BPF counting maps: %s", strerror(-e));
 		goto out;
 	}
 	if (bc->any_dev) {

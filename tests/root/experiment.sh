@@ -27,7 +27,7 @@ for p in A E; do
 	check "t-pattern-$p is labelled ($labels)" has_labels "$p" "$([ $p = A ] && echo 0 || echo 4)"
 	n=$(sqlite3 e.db "select count(*) from bins b join runs r on r.id = b.run_id where r.name = 't-pattern-$p'")
 	k=$(sqlite3 e.db "select max(k) + 1 from bins b join runs r on r.id = b.run_id where r.name = 't-pattern-$p'")
-	check "t-pattern-$p: 60 bins, none missing ($n of $k)" [ "$n" = 60 ] && [ "$k" = 60 ]
+	check "t-pattern-$p: 60 bins, none missing ($n of $k)" [ "$n" = 60 -a "$k" = 60 ]
 	miss=$(sqlite3 e.db "select count(*) from series s join runs r on r.id = s.run_id where r.name = 't-pattern-$p' and (select count(*) from samples m where m.series_id = s.id) != 60")
 	check "t-pattern-$p: every series has a value in every bin ($miss without)" [ "$miss" = 0 ]
 	[ "$miss" = 0 ] || sqlite3 e.db "select 'bin', k, t_end, flags, (select count(*) from samples m join series s on s.id = m.series_id where s.run_id = r.id and m.k = b.k) from bins b join runs r on r.id = b.run_id where r.name = 't-pattern-$p' and (flags != 0 or (select count(*) from samples m join series s on s.id = m.series_id where s.run_id = r.id and m.k = b.k) != (select count(*) from series s where s.run_id = r.id))"
@@ -86,7 +86,7 @@ wait $pid
 rc=$?
 check "held-up run exits 0 ($rc)" [ "$rc" = 0 ]
 read -r nb late < <(sqlite3 -separator ' ' e.db "select count(*), sum(flags & 2 != 0) from bins b join runs r on r.id = b.run_id where r.name = 'stop-pattern-A'")
-check "held up: bins were skipped and a late one holds them ($nb bins, $late late)" [ "$nb" -lt 40 ] && [ "$late" -ge 1 ]
+check "held up: bins were skipped and a late one holds them ($nb bins, $late late)" [ "$nb" -lt 40 -a "$late" -ge 1 ]
 gaps=$(sqlite3 e.db "select count(*) from series s join runs r on r.id = s.run_id where r.name = 'stop-pattern-A' and (select count(*) from samples m where m.series_id = s.id) != $nb")
 check "held up: every series has a value in each of the run's $nb bins ($gaps without)" [ "$gaps" = 0 ]
 ratio=$(sqlite3 e.db "select round((select sum(m.value) * 8 from samples m join series s on s.id = m.series_id join runs r on r.id = s.run_id where r.name = 'stop-pattern-A' and s.name = 'netdev_bytes{dev=\"vnptb-nic0\",dir=\"tx\"}') / (select sum(m.value) from samples m join series s on s.id = m.series_id join runs r on r.id = s.run_id where r.name = 'stop-pattern-A' and s.name like 'iperf3_bits%'), 3)")

@@ -152,6 +152,28 @@ ah=$(be_sum "tracepoint_hits{event=\"net:net_dev_xmit\",dev=\"$DEV_A\"}")
 af=$(be_sum 'tracepoint_hits{event="irq:softirq_entry",filter="vec == 3"}')
 check "default: --by dev is counted by BPF, 500 on $DEV_A ($ah)" [ "$ah" = "bpf:tp_btf 500" ]
 check "default: the --filter event by perf ($af)" grep -Eq '^perf [1-9][0-9]*$' <<<"$af"
+# BPF refused (a seccomp filter answers bpf(2) with EPERM, as a host's policy
+# may): one warning, and perf counters count the same datagrams exactly
+NOBPF=${NOBPF:-$(dirname "$UDPSEND")/nobpf}
+ip netns exec "$NS_B" "$UDPSEND" -l 9000 6 > sinkf.out &
+s6=$!
+t_on_exit "kill $s6 2>/dev/null"
+until grep -q listening sinkf.out 2>/dev/null; do sleep 0.05; done
+run "$NOBPF" "$VNETPROF" record -i 50ms -o r.db --run nobpf -e net:net_dev_xmit --by dev \
+	-- ip netns exec "$NS_A" "$UDPSEND" "$IP_B" 9000 400 300
+check "BPF refused: record exits 0 ($ERR)" [ "$RC" = 0 ]
+wait $s6
+check "BPF refused: one line says so, and that perf counts instead" \
+	[ "$(grep -c 'BPF counting is not available (.*EPERM.*); counting with perf' "$T_TMP/stderr")" = 1 ]
+"$VNETPROF" export r.db --run nobpf --format json > nobpf.json
+nb=$(jq -r --arg d "tracepoint_hits{event=\"net:net_dev_xmit\",dev=\"$DEV_A\"}" \
+	'[.runs[0].series[] | select(.name == $d)][0] | "\(.backend) \([.values[] | select(. != null)] | add)"' nobpf.json)
+check "BPF refused: perf counted 400 on $DEV_A ($nb)" [ "$nb" = "perf 400" ]
+run "$NOBPF" "$VNETPROF" record -q -o r.db --run nobpf2 -B bpf -e net:net_dev_xmit -d 300ms
+why=$(grep -c 'security policy' "$T_TMP/stderr")
+check "BPF refused, -B bpf asked for: exit 1 and one line why ($ERR)" \
+	[ "$RC" = 1 -a "$(wc -l < "$T_TMP/stderr")" = 1 -a "$why" = 1 ]
+check "BPF refused, -B bpf: no run was left half-made" [ -z "$("$VNETPROF" runs r.db | grep nobpf2)" ]
 # --by vm: a process that looks like QEMU (its command line names the VM and
 # its tap) owns $DEV_A; the VM's series counts exactly what $DEV_A sent
 (exec -a qemu-system-x86_64 /usr/bin/python3 -c 'import time; time.sleep(30)' \

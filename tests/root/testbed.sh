@@ -33,7 +33,7 @@ for sw in bridge ovs; do
 	sleep 0.3
 	bps=$(ip netns exec vnptb-vm2 timeout 15 iperf3 -c 198.18.0.2 -p 5299 -t 2 -J | /usr/bin/python3 -c 'import json,sys; print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]))')
 	wait $srv
-	check "$sw: VM2 reaches the remote host, under the 1 Gbit/s shaping ($bps bit/s)" [ "$bps" -gt 100000000 ] && [ "$bps" -lt 1050000000 ]
+	check "$sw: VM2 reaches the remote host, under the 1 Gbit/s shaping ($bps bit/s)" [ "$bps" -gt 100000000 -a "$bps" -lt 1050000000 ]
 	run "$V" testbed down
 	check "$sw: down exits 0" [ "$RC" = 0 ]
 	check "$sw: nothing left after down" [ "$(leftovers)" = 0 ]
