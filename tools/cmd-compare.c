@@ -226,21 +226,44 @@ static void print_run(struct vnp_out *o, const struct cmp *c, double div)
 static void print_matrix(struct vnp_out *o, const struct cmp *c, size_t n, bool share)
 {
 	const char **names;
-	size_t nn = union_names(c, n, share, &names), w = 6;
+	size_t nn = union_names(c, n, share, &names), w = 6, zero = 0;
 
 	if (!nn) {
 		free(names);
 		return;
 	}
-	for (size_t i = 0; i < nn; i++)
-		w = strlen(names[i]) > w ? strlen(names[i]) : w;
-	vnp_out_text(o, "\n%s:\n%-*s",
-		     share ? "CPU share, mean" : "Indicators, mean per analysis bin", (int)w,
-		     "SERIES");
+	/* rows that are 0 (or absent) in every run say nothing: counted, not shown */
+	for (size_t i = 0; i < nn; i++) {
+		bool nothing = true;
+
+		for (size_t r = 0; r < n && nothing; r++) {
+			const struct vnp_stat *m = mean_of(&c[r], names[i]);
+
+			nothing = !m || (!m->why && m->v == 0);
+		}
+		if (nothing) {
+			zero++;
+			names[i] = NULL;
+		} else {
+			w = strlen(names[i]) > w ? strlen(names[i]) : w;
+		}
+	}
+	if (zero == nn) {
+		vnp_out_text(o, "\n%s: %zu series, 0 in every run\n",
+			     share ? "CPU share" : "Indicators", zero);
+		free(names);
+		return;
+	}
+	vnp_out_text(o, "\n%s", share ? "CPU share, mean" : "Indicators, mean per analysis bin");
+	if (zero)
+		vnp_out_text(o, " (%zu more were 0 in every run; --json has them)", zero);
+	vnp_out_text(o, ":\n%-*s", (int)w, "SERIES");
 	for (size_t r = 0; r < n; r++)
 		vnp_out_text(o, " %12.12s", vnp_run_info(c[r].run)->name);
 	vnp_out_nl(o);
 	for (size_t i = 0; i < nn; i++) {
+		if (!names[i])
+			continue;
 		vnp_out_text(o, "%-*s", (int)w, names[i]);
 		for (size_t r = 0; r < n; r++) {
 			const struct vnp_stat *m = mean_of(&c[r], names[i]);

@@ -139,6 +139,23 @@ check "cpu share means" jqt '(.runs[0].cpu_share["cpu_share{function=\"vcpu_ente
 run "$VNETPROF" compare a.db --runs steps,known
 check "compare text: runs in the given order" bash -c 'grep -n "^steps \|^known " <<<"$1" | head -2 | grep -q "steps" ' _ "$OUT"
 check "compare text: indicator matrix" grep -q 'function_calls{function="void"}.*absent.*undef' <<<"$OUT"
+# an indicator that is 0 in every run (a device no traffic crossed) is left
+# out of the text, counted; JSON keeps it
+for r in z1 z2; do
+	printf 'run,series,t_start,t_end,value\n' > $r.csv
+	for k in 0 1 2 3 4 5; do
+		printf '%s,"netdev_bytes{dev=""nic0"",dir=""rx""}",%s,%s,%s\n' $r $k $((k + 1)) $((1000 + k))
+		printf '%s,"function_calls{function=""idle""}",%s,%s,0\n' $r $k $((k + 1))
+		printf '%s,"function_calls{function=""busy""}",%s,%s,%s\n' $r $k $((k + 1)) $((k % 3))
+	done >> $r.csv
+	"$VNETPROF" import $r.csv -o z.db > /dev/null
+done
+run "$VNETPROF" compare z.db --runs z1,z2 --bin 1s
+check "compare text: a row that is 0 in every run is not shown" \
+	[ "$(grep -c 'function="idle"' <<<"$OUT")" = 0 -a "$(grep -c 'function="busy"' <<<"$OUT")" = 1 ]
+check "compare text: and it is counted" grep -q '(1 more were 0 in every run; --json has them)' <<<"$OUT"
+run "$VNETPROF" compare z.db --runs z1,z2 --bin 1s --json
+check "compare --json: it is there, 0" jqt '.runs[0].indicators["function_calls{function=\"idle\"}"] == 0' <<<"$OUT"
 
 # ---- degenerate runs --------------------------------------------------
 printf 'run,series,t_start,t_end,value\none,"netdev_bytes{dev=""n""}",0,0.5,100\none,"function_calls{function=""f""}",0,0.5,3\n' > one.csv
