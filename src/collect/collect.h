@@ -115,6 +115,7 @@ struct vnp_record_opts {
 	const char **targets; /* -T devices */
 	size_t ntargets;
 	bool no_kcounters; /* not the kernel's own counters of every device, softirqs, ... */
+	bool vm_cpu;	   /* CPU time per VM (also with by_vm) */
 	double interval_s;
 	double duration_s; /* 0: until a signal or the command ends */
 	const char *db;

@@ -58,4 +58,20 @@ const struct vnp_series_info *vnp_kcounters_series(const struct vnp_kcounters *k
 int vnp_kcounters_read(struct vnp_kcounters *kc, double *tot);
 void vnp_kcounters_close(struct vnp_kcounters *kc);
 
+/* ---- CPU time per VM (vmcpu.c) ---- */
+
+struct vnp_vmcpu;
+
+/*
+ * vnp_vmcpu_open() - the VMs of this host (QEMU processes, testbed VMs and
+ * the testbed's remote host), one running total of CPU seconds each as
+ * vm_cpu_seconds{vm=NAME} (VNP_INDICATOR, procfs). No VM: no series.
+ */
+struct vnp_vmcpu *vnp_vmcpu_open(void);
+size_t vnp_vmcpu_nseries(const struct vnp_vmcpu *vc);
+const struct vnp_series_info *vnp_vmcpu_series(const struct vnp_vmcpu *vc, size_t i);
+/* the running totals into @tot[0..nseries), NAN for a VM that is gone */
+int vnp_vmcpu_read(struct vnp_vmcpu *vc, double *tot);
+void vnp_vmcpu_close(struct vnp_vmcpu *vc);
+
 #endif

@@ -63,6 +63,8 @@ struct recorder {
 	size_t *nd_series; /* first series of each target device */
 	struct vnp_kcounters *kc;
 	size_t kc_series;
+	struct vnp_vmcpu *vmc;
+	size_t vmc_series;
 	struct vnp_cpustat *cpu;
 	size_t cpu_series;
 	struct vnp_runq *rq;
@@ -750,6 +752,19 @@ static int setup_readers(struct recorder *r)
 				return s;
 		}
 	}
+	if (o->vm_cpu || o->by_vm) {
+		r->vmc = vnp_vmcpu_open();
+		if (!r->vmc)
+			return -errno;
+		r->vmc_series = r->ns;
+		for (size_t i = 0; i < vnp_vmcpu_nseries(r->vmc); i++) {
+			const struct vnp_series_info *si = vnp_vmcpu_series(r->vmc, i);
+
+			s = add_series(r, si->name, si->kind, si->unit, si->role, si->backend, true);
+			if (s < 0)
+				return s;
+		}
+	}
 	r->cpu = vnp_cpustat_open();
 	if (!r->cpu)
 		return -errno;
@@ -905,6 +920,8 @@ static int read_all(struct recorder *r, unsigned *flags, bool baseline)
 	}
 	if (r->kc)
 		vnp_kcounters_read(r->kc, r->tot + r->kc_series);
+	if (r->vmc && vnp_vmcpu_read(r->vmc, r->tot + r->vmc_series))
+		return vnp_fail(-ENOMEM, "out of memory");
 	if (!vnp_cpustat_read(r->cpu, cpu))
 		for (int m = 0; m < CPUSTAT_NMODES; m++)
 			r->tot[r->cpu_series + m] = cpu[m];
@@ -941,6 +958,8 @@ static void close_collectors(struct recorder *r)
 	}
 	vnp_kcounters_close(r->kc);
 	r->kc = NULL;
+	vnp_vmcpu_close(r->vmc);
+	r->vmc = NULL;
 	vnp_cpustat_close(r->cpu);
 	vnp_runq_close(r->rq);
 	r->cpu = NULL;

@@ -535,6 +535,7 @@ static int one_run(const struct vnp_experiment_opts *o, const char *run_name,
 	ro.progress = !o->quiet && isatty(2);
 	/* the load saturates the CPUs on purpose: the bins must not wait for it */
 	ro.rt_prio = 1;
+	ro.vm_cpu = true; /* how the host shared its CPU out: what the schedules vary */
 	ro.on_start = on_start;
 	ro.arg = s;
 	info->name = (char *)run_name;

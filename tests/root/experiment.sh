@@ -55,6 +55,16 @@ check "staged: the step times are stored with the run ($steps)" [ "$steps" = "4,
 med=$(/usr/bin/python3 -c 'import json,sys; print(" ".join(str(r["median_bps"]) for r in json.loads(sys.argv[1])["rows"]))' "$OUT")
 check "staged: receiver throughput with 2 loaded VMs is below that with none ($med)" \
 	awk -v m="$med" 'BEGIN { split(m, a, " "); exit !(a[3] < a[1]) }'
+# each VM's CPU time: vm2 runs two yes from 4 s on, vm3 from 8 s on, on two
+# CPUs shared with the sender: idle before, a busy VM's share after
+"$V" export e.db --run st-staged --format csv > st.csv
+vcpu() { # VM FROM TO: its CPU per second over [FROM, TO)
+	awk -F, -v s="vm_cpu_seconds{vm=\"\"$1\"\"}" -v a="$2" -v b="$3" \
+		'index($0, s) && $(NF-2) >= a && $(NF-2) < b { t += $NF } END { printf "%.3f", t / (b - a) }' st.csv
+}
+v2a=$(vcpu vm2 0.5 3.5); v2b=$(vcpu vm2 4.5 7.5); v3b=$(vcpu vm3 4.5 7.5); v3c=$(vcpu vm3 8.5 11.5)
+check "staged: vm2's CPU rises when its load starts ($v2a -> $v2b CPUs), vm3's at its step ($v3b -> $v3c)" \
+	awk -v a="$v2a" -v b="$v2b" -v c="$v3b" -v d="$v3c" 'BEGIN { exit !(a < 0.05 && b > 0.4 && c < 0.05 && d > 0.3) }'
 check "nothing left after staged" [ "$(leftovers)" = 0 ]
 
 # Ctrl-C in the middle: exit 130, the run interrupted with its bins, nothing left

@@ -175,22 +175,31 @@ check "BPF refused, -B bpf asked for: exit 1 and one line why ($ERR)" \
 	[ "$RC" = 1 -a "$(wc -l < "$T_TMP/stderr")" = 1 -a "$why" = 1 ]
 check "BPF refused, -B bpf: no run was left half-made" [ -z "$("$VNETPROF" runs r.db | grep nobpf2)" ]
 # --by vm: a process that looks like QEMU (its command line names the VM and
-# its tap) owns $DEV_A; the VM's series counts exactly what $DEV_A sent
-(exec -a qemu-system-x86_64 /usr/bin/python3 -c 'import time; time.sleep(30)' \
+# its tap) owns $DEV_A; the VM's series counts exactly what $DEV_A sent, and
+# its CPU time is the process's (it spins, at most 30 s)
+(exec -a qemu-system-x86_64 /usr/bin/python3 -c 'import time
+t = time.time()
+while time.time() - t < 30: pass' \
 	-name guest=web1,debug-threads=on -netdev "tap,id=hostnet0,ifname=$DEV_A,vhost=on") &
 fakeqemu=$!
 t_on_exit "kill $fakeqemu 2>/dev/null"
 ip netns exec "$NS_B" "$UDPSEND" -l 9000 6 > sinkd.out &
 s4=$!
 until grep -q listening sinkd.out 2>/dev/null; do sleep 0.05; done
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); split($0, f, " "); print (f[12] + f[13]) / hz }' "/proc/$1/stat"; }
+q0=$(cpu_of $fakeqemu)
 run "$VNETPROF" record -q -i 50ms -o r.db --run byvm -e net:net_dev_xmit --by vm \
-	-- ip netns exec "$NS_A" "$UDPSEND" "$IP_B" 9000 777 100
+	-- bash -c "sleep 0.5; ip netns exec $NS_A $UDPSEND $IP_B 9000 777 100; sleep 0.5"
+q1=$(cpu_of $fakeqemu)
 check "--by vm exits 0 ($ERR)" [ "$RC" = 0 ]
 wait $s4
 kill $fakeqemu
 "$VNETPROF" export r.db --run byvm --format csv > byvm.csv
-vmh=$(awk -F, 'NR > 1 && index($0, "vm=\"\"web1\"\"") { t += $NF } END { print t + 0 }' byvm.csv)
+vmh=$(awk -F, 'NR > 1 && index($0, "tracepoint_hits") && index($0, "vm=\"\"web1\"\"") { t += $NF } END { print t + 0 }' byvm.csv)
 check "--by vm: VM web1 (QEMU's -name, its tap $DEV_A) sent 777 ($vmh)" [ "$vmh" = 777 ]
+vmc=$(awk -F, -v s='vm_cpu_seconds{vm=""web1""}' 'index($0, s) { t += $NF } END { printf "%.2f", t }' byvm.csv)
+check "--by vm: web1's CPU time is its process's over the run ($vmc s of $q0 -> $q1)" \
+	awk -v g="$vmc" -v a="$q0" -v b="$q1" 'BEGIN { exit !(g > 0.5 && g <= b - a + 0.02 && g >= b - a - 0.25) }'
 check "--by vm: the rest is vm=\"host\"" grep -q 'vm=""host""' byvm.csv
 check "tracefs as it was" [ "$(tracefs_state)" = "$before" ]
 t_done

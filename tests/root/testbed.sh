@@ -34,6 +34,29 @@ for sw in bridge ovs; do
 	bps=$(ip netns exec vnptb-vm2 timeout 15 iperf3 -c 198.18.0.2 -p 5299 -t 2 -J | /usr/bin/python3 -c 'import json,sys; print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]))')
 	wait $srv
 	check "$sw: VM2 reaches the remote host, under the 1 Gbit/s shaping ($bps bit/s)" [ "$bps" -gt 100000000 -a "$bps" -lt 1050000000 ]
+	if [ $sw = bridge ]; then
+		# CPU time per VM: a busy loop put into VM3's cgroup for 1.5 s, against
+		# the loop's own utime + stime (it is followed from the first bin it is
+		# seen in, so up to one bin of it may be missing)
+		cg=/sys/fs/cgroup/cpu/vnetprof-tb/vm3
+		[ -d $cg ] || cg=/sys/fs/cgroup/vnetprof-tb/vm3
+		"$V" record -q -o vc.db --run vc -i 100ms -d 2.5s -T vnptb-nic0 --by vm &
+		rec=$!
+		sleep 0.5
+		bash -c 'echo $$ > '"$cg"'/cgroup.procs; end=$((SECONDS + 5)); while [ $SECONDS -lt $end ]; do :; done' &
+		burn=$!
+		sleep 1.5
+		kill -STOP $burn
+		burnt=$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); split($0, f, " "); print (f[12] + f[13]) / hz }' /proc/$burn/stat)
+		kill -KILL $burn
+		wait $rec
+		got=$("$VNETPROF" export vc.db --run vc --format csv |
+			awk -F, -v s='vm_cpu_seconds{vm=""vm3""}' 'index($0, s) { t += $NF } END { printf "%.3f", t }')
+		check "$sw: VM3's CPU time is the loop's ($got s recorded, $burnt s used)" \
+			awk -v g="$got" -v b="$burnt" 'BEGIN { exit !(b > 0.5 && g <= b + 0.03 && g >= b - 0.12) }'
+		check "$sw: one CPU series per VM and the remote host" \
+			[ "$("$VNETPROF" export vc.db --run vc --format csv | grep -o 'vm_cpu_seconds{vm=""[a-z0-9]*""}' | sort -u | wc -l)" = 4 ]
+	fi
 	run "$V" testbed down
 	check "$sw: down exits 0" [ "$RC" = 0 ]
 	check "$sw: nothing left after down" [ "$(leftovers)" = 0 ]
