@@ -12,7 +12,8 @@ static const char help[] =
 	"each, with the reason when not: tracefs, perf tracepoint counting, perf\n"
 	"sampling, function tracer, function profiler, kprobes, BPF program types\n"
 	"(tracepoint, kprobe, fentry), KVM, vhost-net, Open vSwitch, network\n"
-	"namespaces, run-queue delay. Every check undoes what it did.\n"
+	"namespaces, the kernel counters a recording reads by default, run-queue\n"
+	"delay. Every check undoes what it did.\n"
 	"\n"
 	"  -j, --json   JSON output\n"
 	"  -h, --help   this text\n";

@@ -5,6 +5,7 @@
  * the private tracefs instance removed.
  */
 #include "collect/collect.h"
+#include "collect/procfs.h"
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -339,6 +340,29 @@ static void probe_netns(struct probe_ctx *p)
 		    "cannot fork");
 }
 
+/* what the default recording will read: the kernel's own counters */
+static void probe_kcounters(struct probe_ctx *p)
+{
+	struct vnp_kcounters *kc = vnp_kcounters_open(NULL, 0);
+	size_t devs = 0, vecs = 0, softnet = 0;
+
+	if (!kc) {
+		cap(p, "kernel counters", false, "%s", vnp_errmsg());
+		return;
+	}
+	for (size_t i = 0; i < vnp_kcounters_nseries(kc); i++) {
+		const char *name = vnp_kcounters_series(kc, i)->name;
+
+		devs += !strncmp(name, "netdev_bytes{", 13) && strstr(name, "dir=\"rx\"");
+		vecs += !strncmp(name, "softirqs{", 9);
+		softnet += !strncmp(name, "softnet_", 8);
+	}
+	vnp_kcounters_close(kc);
+	cap(p, "kernel counters", devs > 0, "%zu devices (this namespace and the named ones, "
+	    "no loopbacks), %zu softirq vectors, softnet %s; read per bin, no hook", devs, vecs,
+	    softnet ? "yes" : "no");
+}
+
 static void probe_runq(struct probe_ctx *p)
 {
 	if (exists("%s", "/proc/schedstat"))
@@ -361,6 +385,7 @@ size_t vnp_probe(struct vnp_capability *caps, size_t max)
 	probe_bpf(&p);
 	probe_virt(&p);
 	probe_netns(&p);
+	probe_kcounters(&p);
 	probe_runq(&p);
 	return p.n;
 }

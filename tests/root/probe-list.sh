@@ -9,13 +9,19 @@ run "$VNETPROF" probe
 check "probe exits 0" [ "$RC" = 0 ]
 for f in "tracefs" "perf tracepoint counting" "perf sampling" "function tracer" "function profiler" \
 	"kprobes" "BPF tracepoint programs" "BPF kprobe programs" "BPF fentry programs" "KVM" \
-	"vhost-net" "Open vSwitch" "network namespaces" "run-queue delay"; do
+	"vhost-net" "Open vSwitch" "network namespaces" "kernel counters" "run-queue delay"; do
 	check "probe has a line for $f" grep -qE "^$f +(yes|no) +[^ ]" <<<"$OUT"
 done
 bare=$(grep -cE ' (yes|no) *$' <<<"$OUT")
 check "every line says why or how ($bare bare lines)" [ "$bare" = 0 ]
 run "$VNETPROF" probe --json
-check "probe --json is valid JSON with 14 entries" /usr/bin/python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert len(d) == 14 and all({'name','ok','detail'} <= set(x) for x in d)" "$OUT"
+check "probe --json is valid JSON with 15 entries" /usr/bin/python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert len(d) == 15 and all({'name','ok','detail'} <= set(x) for x in d)" "$OUT"
+# independent: the devices the kernel counters read, counted by ip(8): ours
+# and every named namespace's, no loopbacks
+ndev=$( { ip -o link show; for ns in $(ip netns list | cut -d' ' -f1); do ip -n "$ns" -o link show; done; } |
+	awk -F': ' '$2 !~ /^lo(@|$)/' | wc -l)
+pdev=$("$VNETPROF" probe | awk '/^kernel counters/ { print $4 }')
+check "probe's kernel counters see the devices ip(8) lists ($pdev vs $ndev)" [ "$pdev" = "$ndev" ]
 # independent: can perf itself count a tracepoint system-wide here?
 if perf stat -a -e sched:sched_switch -x, true > /dev/null 2>&1; then perf_ok=yes; else perf_ok=no; fi
 probe_ok=$("$VNETPROF" probe | awk '/^perf tracepoint counting/ { print $4 }')
