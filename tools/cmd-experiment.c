@@ -26,6 +26,9 @@ static const char help[] =
 	"throughput as iperf3_bits{vm=...,side=\"receiver\"}.\n"
 	"\n"
 	"  --patterns LIST     patterns to run (default A,B,C,D,E,F)\n"
+	"  --repeat N          run every pattern N times, round the list again and again\n"
+	"                      (runs P-pattern-B-r2, label repeat=2), and give each\n"
+	"                      pattern's median over the repetitions (1 to 10)\n"
 	"  -d, --duration D    per pattern (default 60s, --quick 10s); staged: the whole\n"
 	"                      run (default 200s, --quick 80s)\n"
 	"  --step D            staged: time between load steps (default 25s, --quick 10s)\n"
@@ -54,12 +57,55 @@ static const char help[] =
 	"  vnetprof experiment staged --vms 8 --target eth0 \\\n"
 	"      --vm-cmd 'ssh {name} /opt/bench/{action}.sh {server} {port} {duration}'\n";
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* --repeat: per pattern, the median (and range) of its runs' medians */
+static void print_repeated(struct vnp_out *o, const struct vnp_experiment_row *rows, int n)
+{
+	char seen[8] = "";
+
+	vnp_out_text(o, "\n%-10s %4s %16s %10s %10s\n", "PATTERN", "RUNS", "MEDIAN OF MEDIANS",
+		     "MIN", "MAX");
+	vnp_out_open_array(o, "patterns");
+	for (int i = 0; i < n; i++) {
+		double m[16], med;
+		int k = 0;
+
+		if (strchr(seen, rows[i].label[0]) || strlen(seen) >= sizeof(seen) - 1)
+			continue;
+		seen[strlen(seen)] = rows[i].label[0];
+		for (int j = i; j < n && k < 16; j++)
+			if (rows[j].label[0] == rows[i].label[0])
+				m[k++] = rows[j].median;
+		qsort(m, (size_t)k, sizeof(m[0]), cmp_double);
+		med = k % 2 ? m[k / 2] : (m[k / 2 - 1] + m[k / 2]) / 2;
+		vnp_out_open_object(o, NULL);
+		vnp_out_str(o, "pattern", "%-10s ", rows[i].label);
+		vnp_out_int(o, "runs", "%4lld ", k);
+		vnp_out_double(o, "median_of_medians_bps", NULL, med);
+		vnp_out_double(o, "min_median_bps", NULL, m[0]);
+		vnp_out_double(o, "max_median_bps", NULL, m[k - 1]);
+		vnp_out_double(o, NULL, "%16.2f ", med / 1e9);
+		vnp_out_double(o, NULL, "%10.2f ", m[0] / 1e9);
+		vnp_out_double(o, NULL, "%10.2f\n", m[k - 1] / 1e9);
+		vnp_out_close_object(o);
+	}
+	vnp_out_close_array(o);
+	vnp_out_text(o, "(each pattern's run medians, Gbit/s)\n");
+}
+
 int cmd_experiment(int argc, char **argv)
 {
 	enum { O_PATTERNS = 256, O_STEP, O_QUICK, O_LOAD, O_VMS, O_SWITCH, O_CPUS, O_RATE, O_KEEP,
-	       O_PREFIX, O_VMCMD };
+	       O_PREFIX, O_VMCMD, O_REPEAT };
 	static const struct option opts[] = {
 		{ "patterns", required_argument, NULL, O_PATTERNS },
+		{ "repeat", required_argument, NULL, O_REPEAT },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "step", required_argument, NULL, O_STEP },
 		{ "quick", no_argument, NULL, O_QUICK },
@@ -112,6 +158,15 @@ int cmd_experiment(int argc, char **argv)
 		}
 		case O_QUICK:
 			quick = true;
+			break;
+		case O_REPEAT:
+			v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > 10) {
+				ret = usage_error(o, "experiment", "--repeat %s: a count from 1 to 10",
+						  optarg);
+				goto out;
+			}
+			eo.repeat = (int)v;
 			break;
 		case O_LOAD:
 		case O_VMS:
@@ -170,6 +225,11 @@ int cmd_experiment(int argc, char **argv)
 		goto out;
 	}
 	eo.staged = !strcmp(argv[optind], "staged");
+	if (eo.staged && eo.repeat > 1) {
+		ret = usage_error(o, "experiment", "--repeat is for patterns; run staged again "
+				  "with another --run-prefix");
+		goto out;
+	}
 	if (eo.staged) {
 		eo.duration = duration ? duration : quick ? 80 : 200;
 		eo.step = step ? step : quick ? 10 : 25;
@@ -188,6 +248,17 @@ int cmd_experiment(int argc, char **argv)
 			    (p[1] && p[1] != ',')) {
 				ret = usage_error(o, "experiment", "--patterns %s: letters A to F, "
 						  "separated by commas", patterns);
+				goto out;
+			}
+			if (strchr(eo.patterns, *p)) {
+				ret = usage_error(o, "experiment", "--patterns %s: %c twice (--repeat "
+						  "runs them again)", patterns, *p);
+				goto out;
+			}
+			if (vnp_patterns[*p - 'A'].comm + vnp_patterns[*p - 'A'].load > eo.tb.vms) {
+				ret = usage_error(o, "experiment", "pattern %c needs %d VMs; --vms %d",
+						  *p, vnp_patterns[*p - 'A'].comm +
+						  vnp_patterns[*p - 'A'].load, eo.tb.vms);
 				goto out;
 			}
 			eo.patterns[k++] = *p;
@@ -265,6 +336,8 @@ int cmd_experiment(int argc, char **argv)
 		vnp_out_double(o, "vm_mean_min_bps", NULL, r->vm_min);
 		vnp_out_double(o, "vm_mean_max_bps", NULL, r->vm_max);
 		vnp_out_int(o, "intervals", NULL, r->n);
+		if (eo.repeat > 1)
+			vnp_out_int(o, "repeat", NULL, r->rep);
 		vnp_out_double(o, NULL, "%10.2f ", r->median / 1e9);
 		vnp_out_double(o, NULL, "%10.2f ", r->p10 / 1e9);
 		vnp_out_double(o, NULL, "%10.2f ", r->p90 / 1e9);
@@ -274,6 +347,8 @@ int cmd_experiment(int argc, char **argv)
 	}
 	vnp_out_close_array(o);
 	vnp_out_text(o, "(total receiver-side iperf3 throughput per 0.5 s interval, Gbit/s)\n");
+	if (eo.repeat > 1)
+		print_repeated(o, rows, n);
 	vnp_out_close_object(o);
 out:
 	vnp_out_free(o);

@@ -605,6 +605,7 @@ int vnp_experiment_run(const struct vnp_experiment_opts *o, struct vnp_experimen
 	char dir[] = "/tmp/vnetprof-exp-XXXXXX", name[128];
 	struct schedule *s = calloc(1, sizeof(*s));
 	bool was_up = false, own_testbed = false, have_dir = false;
+	char why[1024];
 	sigset_t mask, old;
 	int nrows = 0, err = 0;
 
@@ -622,6 +623,16 @@ int vnp_experiment_run(const struct vnp_experiment_opts *o, struct vnp_experimen
 		goto out;
 	}
 	have_dir = true;
+	/* every pattern must fit the testbed: say so before anything runs */
+	for (const char *p = o->staged ? "" : o->patterns; *p && !err; p++)
+		for (size_t i = 0; i < ARRAY_SIZE(vnp_patterns); i++)
+			if (vnp_patterns[i].name == *p &&
+			    vnp_patterns[i].comm + vnp_patterns[i].load > o->tb.vms)
+				err = vnp_fail(-EINVAL, "pattern %c needs %d VMs; --vms %d", *p,
+					       vnp_patterns[i].comm + vnp_patterns[i].load,
+					       o->tb.vms);
+	if (err)
+		goto out;
 	if (!o->vm_cmd) {
 		err = vnp_testbed_up(&o->tb, &was_up);
 		if (err)
@@ -636,7 +647,9 @@ int vnp_experiment_run(const struct vnp_experiment_opts *o, struct vnp_experimen
 		vnp_testbed_kill_workload();
 	}
 
-	if (!o->staged) {
+	/* repetitions go round all the patterns, so that a slow drift of the
+	 * machine's speed falls on every pattern alike */
+	for (int rep = 1; !o->staged && rep <= (o->repeat > 1 ? o->repeat : 1) && !err; rep++) {
 		for (const char *p = o->patterns; *p && !err && nrows < max; p++) {
 			const struct vnp_pattern *pt = NULL;
 			struct vnp_run_info info = { 0 }, got = { 0 };
@@ -669,10 +682,18 @@ int vnp_experiment_run(const struct vnp_experiment_opts *o, struct vnp_experimen
 			vnp_run_info_add_label(&info, "comm", buf);
 			snprintf(buf, sizeof(buf), "%d", pt->load);
 			vnp_run_info_add_label(&info, "load", buf);
-			snprintf(name, sizeof(name), "%s-pattern-%c", o->run_prefix, pt->name);
+			if (o->repeat > 1) {
+				snprintf(buf, sizeof(buf), "%d", rep);
+				vnp_run_info_add_label(&info, "repeat", buf);
+				snprintf(name, sizeof(name), "%s-pattern-%c-r%d", o->run_prefix,
+					 pt->name, rep);
+			} else {
+				snprintf(name, sizeof(name), "%s-pattern-%c", o->run_prefix, pt->name);
+			}
 			if (!o->quiet)
 				fprintf(stderr, "vnetprof: pattern %c (%d sending, %d loaded) for "
-					"%g s\n", pt->name, pt->comm, pt->load, o->duration);
+					"%g s (%d of %d)\n", pt->name, pt->comm, pt->load,
+					o->duration, rep, o->repeat > 1 ? o->repeat : 1);
 			err = one_run(o, name, &info, s, pt->comm, dir, res, &got);
 			if (!err) {
 				struct vnp_experiment_row *r = &rows[nrows++];
@@ -682,13 +703,15 @@ int vnp_experiment_run(const struct vnp_experiment_opts *o, struct vnp_experimen
 				snprintf(r->label, sizeof(r->label), "%c", pt->name);
 				r->comm = pt->comm;
 				r->load = pt->load;
+				r->rep = rep;
 				summarise(r, res, 1, pt->comm, -INFINITY, INFINITY);
 			}
 			vnp_run_info_clear(&info);
 			vnp_run_info_clear(&got);
 			free_results(res);
 		}
-	} else {
+	}
+	if (o->staged) {
 		struct vnp_run_info info = { 0 }, got = { 0 };
 		int nsteps = (int)floor(o->duration / o->step + 1e-9);
 		char steps[512] = "", loads[256] = "", buf[32];
@@ -731,10 +754,14 @@ int vnp_experiment_run(const struct vnp_experiment_opts *o, struct vnp_experimen
 		free_results(res);
 	}
 out:
+	/* the teardown's own complaints must not replace the reason we stopped */
+	snprintf(why, sizeof(why), "%s", vnp_errmsg());
 	if (!o->vm_cmd && s->o)
 		vnp_testbed_kill_workload();
 	if (own_testbed && !o->keep)
 		vnp_testbed_down();
+	if (err < 0 && err != -EINTR)
+		vnp_fail(err, "%s", why);
 	if (have_dir) {
 		char cmd[64];
 

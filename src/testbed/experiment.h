@@ -30,6 +30,8 @@ struct vnp_experiment_opts {
 	const char *vm_cmd;	/* template for real VMs; no testbed then */
 	const char *target;	/* -T for --vm-cmd (default: the testbed NIC) */
 	const char *run_prefix; /* run names: PREFIX-pattern-B, PREFIX-staged */
+	int repeat;		/* patterns: every pattern this many times, interleaved
+				 * (A..F, A..F, ...); runs PREFIX-pattern-B-r2 (0 or 1: once) */
 	bool quiet;
 };
 
@@ -38,6 +40,7 @@ struct vnp_experiment_row {
 	char run[128];
 	char label[40];	 /* "B", or the step's window "25-50s" */
 	int comm, load;
+	int rep;		 /* patterns: which repetition, from 1 */
 	double median, p10, p90; /* total receiver throughput, bit/s, per 0.5 s interval */
 	double vm_min, vm_max;	 /* spread of the per-VM mean throughput */
 	int n;			 /* intervals */

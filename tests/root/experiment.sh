@@ -113,5 +113,29 @@ check "--vm-cmd: no testbed was built" [ "$(leftovers)" = 0 ]
 expect_fail 2 "unknown placeholder \{nope\}" "$V" experiment staged --target lo --vm-cmd 'x {nope}'
 expect_fail 2 "--vm-cmd needs --target" "$V" experiment staged --vm-cmd 'x {vm}'
 expect_fail 2 "--patterns G: letters A to F" "$V" experiment patterns --patterns G
+expect_fail 2 "pattern D needs 4 VMs; --vms 3" "$V" experiment patterns --patterns A,D --vms 3
+expect_fail 2 "A twice" "$V" experiment patterns --patterns A,B,A
+expect_fail 2 "--repeat is for patterns" "$V" experiment staged --repeat 2
+expect_fail 2 "--repeat 0: a count from 1 to 10" "$V" experiment patterns --repeat 0
+
+# --repeat: round the patterns again and again (A, D, A, D), one run each, and
+# each pattern's median over its runs, which the test recomputes
+run "$V" experiment patterns --patterns A,D --repeat 2 --duration 3s --vms 4 -o r.db --run-prefix rp --json -q
+check "--repeat 2 exits 0 ($ERR)" [ "$RC" = 0 ]
+order=$(sqlite3 r.db "select group_concat(name, ' ') from (select name from runs order by id)")
+check "--repeat: the runs go round the patterns ($order)" [ "$order" = "rp-pattern-A-r1 rp-pattern-D-r1 rp-pattern-A-r2 rp-pattern-D-r2" ]
+rep=$(sqlite3 r.db "select value from run_labels l join runs r on r.id = l.run_id where r.name = 'rp-pattern-D-r2' and key = 'repeat'")
+check "--repeat: runs are labelled repeat=N ($rep)" [ "$rep" = 2 ]
+agg=$(/usr/bin/python3 -c '
+import json, statistics, sys
+d = json.loads(sys.argv[1])
+ok = True
+for p in d["patterns"]:
+    m = [r["median_bps"] for r in d["rows"] if r["pattern"] == p["pattern"]]
+    ok &= p["runs"] == len(m) == 2 and abs(p["median_of_medians_bps"] - statistics.median(m)) < 1e-6 * max(m) \
+        and p["min_median_bps"] == min(m) and p["max_median_bps"] == max(m)
+print("ok" if ok and len(d["patterns"]) == 2 else "bad")' "$OUT")
+check "--repeat: each pattern's median of its runs' medians, min and max ($agg)" [ "$agg" = ok ]
+check "nothing left after --repeat" [ "$(leftovers)" = 0 ]
 check "tracefs as it was" [ "$(tracefs_state)" = "$before" ]
 t_done
