@@ -15,8 +15,9 @@
 # repetition. Reported per configuration and workload: the median ns per op,
 # the median extra ns per op over "none" of the same repetition, the extra
 # per tracepoint hit (hits per op counted by perf stat in the perf-stat
-# configuration), and the tool's own CPU time (user + system of its process,
-# not what it adds to the hits) as a share of one CPU while both workloads ran.
+# configuration), and the tool's own CPU time (user + system of its process and
+# its reaped children, not what it adds to the hits) as a share of one CPU
+# while both workloads ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 V=${VNETPROF:-$PWD/build/tools/vnetprof}
@@ -25,7 +26,7 @@ UDP_OPS=${UDP_OPS:-1000000}
 PP_OPS=${PP_OPS:-500000}
 CONFIGS=${CONFIGS:-"none perf-count bpf-count ftrace-ts perf-stat bpftrace profile-99 tcpdump"}
 tmp=$(mktemp -d /tmp/vnp-evcost-XXXXXX)
-EV=(net:net_dev_xmit net:netif_receive_skb irq:softirq_entry sched:sched_switch sched:sched_wakeup skb:kfree_skb)
+. bench/lib.sh
 
 cleanup() {
 	[ -n "${tool:-}" ] && kill -INT "$tool" 2>/dev/null && wait "$tool" 2>/dev/null
@@ -40,12 +41,6 @@ for c in bpftrace tcpdump perf cc; do
 done
 cc -O2 -Wall -Wextra -pthread -o "$tmp/evcost" bench/evcost.c
 
-ev_args() { for e in "${EV[@]}"; do printf -- '-e %s ' "$e"; done; }
-bt_script() {
-	local s="" e
-	for e in "${EV[@]}"; do s+="tracepoint:$e { @[\"$e\"] = count(); } "; done
-	echo "$s interval:ms:100 { print(@); clear(@); }"
-}
 start_tool() { # CONFIG
 	tool=
 	case $1 in
@@ -62,21 +57,8 @@ start_tool() { # CONFIG
 	[ -n "$tool" ] && sleep 2 # attached and settled
 	return 0
 }
-tool_cpu() { # jiffies of user + system time of the tool's process
-	[ -n "$tool" ] || { echo 0; return; }
-	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$tool/stat" 2>/dev/null || echo 0
-}
-stop_tool() {
-	if [ -n "$tool" ]; then
-		kill -INT "$tool" 2>/dev/null || true
-		wait "$tool" 2>/dev/null || true
-		tool=
-	fi
-	rm -f "$tmp/cap.pcap" "$tmp/o.db"*
-}
 
 read -r -a cfgs <<<"$CONFIGS"
-hz=$(getconf CLK_TCK)
 : > "$tmp/results"
 for rep in $(seq 1 "$REPS"); do
 	n=${#cfgs[@]}
@@ -97,10 +79,10 @@ for rep in $(seq 1 "$REPS"); do
 			echo "$rep $c $w $ns" >> "$tmp/results"
 			echo "rep $rep $c $w: $ns ns/op"
 		done
-		# the tool's own CPU over both workloads, in clock ticks
+		# the tool's own CPU over both workloads, in seconds
 		j1=$(tool_cpu); t1=$(date +%s.%N)
-		awk -v a="$j0" -v b="$j1" -v s="$t0" -v e="$t1" -v hz="$hz" -v c="$c" \
-			'BEGIN { printf "%s %.5f\n", c, (b - a) / hz / (e - s) }' >> "$tmp/share"
+		awk -v a="$j0" -v b="$j1" -v s="$t0" -v e="$t1" -v c="$c" \
+			'BEGIN { printf "%s %.5f\n", c, (b - a) / (e - s) }' >> "$tmp/share"
 		stop_tool
 	done
 done

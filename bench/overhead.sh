@@ -45,7 +45,7 @@ REPS=${REPS:-5}
 SECS=${SECS:-5}
 CONFIGS=${CONFIGS:-"none default bpf-dev perf-count profile-99 profile-999 ftrace-ts perf-stat bpftrace tcpdump none"}
 tmp=$(mktemp -d /tmp/vnp-overhead-XXXXXX)
-EV=(net:net_dev_xmit net:netif_receive_skb irq:softirq_entry sched:sched_switch sched:sched_wakeup skb:kfree_skb)
+. bench/lib.sh
 
 cleanup() {
 	[ -n "${tool:-}" ] && kill -INT "$tool" 2>/dev/null && wait "$tool" 2>/dev/null
@@ -61,18 +61,6 @@ done
 "$V" testbed down > /dev/null
 "$V" testbed up --vms 2 --link-rate 100gbit > /dev/null
 
-ev_args() { for e in "${EV[@]}"; do printf -- '-e %s ' "$e"; done; }
-bt_script() {
-	local s="" e
-	for e in "${EV[@]}"; do
-		case $e in
-		net:*) s+="tracepoint:$e { @[\"$e\", str(args->name)] = count(); } " ;;
-		*) s+="tracepoint:$e { @[\"$e\", \"\"] = count(); } " ;;
-		esac
-	done
-	echo "$s interval:ms:100 { print(@); clear(@); }"
-}
-
 start_tool() { # CONFIG
 	tool=
 	case $1 in
@@ -85,7 +73,7 @@ start_tool() { # CONFIG
 	profile-999) "$V" record -q -o "$tmp/o.db" -i 100ms --profile=999 -T vnptb-nic0 > /dev/null 2>&1 & tool=$! ;;
 	ftrace-ts) "$V" record -q -o "$tmp/o.db" -i 100ms -B ftrace $(ev_args) > /dev/null 2>&1 & tool=$! ;;
 	perf-stat) perf stat -a $(ev_args) -I 100 -x, -o "$tmp/perf.csv" > /dev/null 2>&1 & tool=$! ;;
-	bpftrace) bpftrace -e "$(bt_script)" > "$tmp/bt.out" 2>&1 & tool=$! ;;
+	bpftrace) bpftrace -e "$(bt_script dev)" > "$tmp/bt.out" 2>&1 & tool=$! ;;
 	tcpdump) tcpdump -i vnptb-tap1 -w "$tmp/cap.pcap" -s 0 > /dev/null 2>&1 & tool=$! ;;
 	*) echo "overhead: unknown configuration $1" >&2; exit 2 ;;
 	esac
@@ -93,23 +81,10 @@ start_tool() { # CONFIG
 	t_start=$(date +%s.%N)
 	return 0
 }
-# CPU seconds the tool and its reaped children used so far (/proc/PID/stat
-# fields 14-17, in clock ticks; the command name may hold spaces: cut at ')')
-tool_cpu() {
-	local f
-	[ -n "$tool" ] && [ -r "/proc/$tool/stat" ] || { echo 0; return; }
-	read -r -a f <<<"$(sed 's/.*) //' "/proc/$tool/stat")"
-	awk -v t=$((f[11] + f[12] + f[13] + f[14])) -v hz="$(getconf CLK_TCK)" 'BEGIN { print t / hz }'
-}
-stop_tool() {
+stop_measured() { # the tool's CPU and the time, then stop it
 	cpu_used=$(tool_cpu)
 	t_end=$(date +%s.%N)
-	if [ -n "$tool" ]; then
-		kill -INT "$tool" 2>/dev/null || true
-		wait "$tool" 2>/dev/null || true
-		tool=
-	fi
-	rm -f "$tmp/cap.pcap" "$tmp/o.db"*
+	stop_tool
 }
 gbps() {
 	ip netns exec vnptb-remote iperf3 -s -1 -p 5299 -J > "$tmp/srv.json" 2>/dev/null &
@@ -129,7 +104,7 @@ for rep in $(seq 1 "$REPS"); do
 		c=${cfgs[$(( (i + rep - 1) % n ))]}
 		start_tool "$c"
 		g=$(gbps)
-		stop_tool
+		stop_measured
 		# the tool's CPU over its whole life (it started 1.5 s before the
 		# traffic), as a share of all the host's CPUs
 		share=$(awk -v c="$cpu_used" -v a="$t_start" -v b="$t_end" -v n="$(nproc)" \

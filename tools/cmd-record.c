@@ -73,6 +73,18 @@ static const char help[] =
 	"  vnetprof record -e net:netif_receive_skb --filter 'name ~ \"tap*\"' -i 500ms\n"
 	"  vnetprof record -e irq:softirq_entry --filter 'vec == 3' -T br0 -- iperf3 -c 198.18.0.2\n";
 
+/* an optional integer argument: @def when absent, else MIN..MAX; -1 if it is not */
+static int opt_int(const char *arg, int def, long min, long max, int *out)
+{
+	char *end;
+	long v = arg ? strtol(arg, &end, 10) : def;
+
+	if ((arg && (!*arg || *end)) || v < min || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
 static void cmdline_of(int argc, char **argv, char *buf, size_t size)
 {
 	size_t n = snprintf(buf, size, "vnetprof");
@@ -162,30 +174,20 @@ int cmd_record(int argc, char **argv)
 		case 'B':
 			ro.backend = optarg;
 			break;
-		case 'P': {
-			char *end;
-			long hz = optarg ? strtol(optarg, &end, 10) : 99;
-
-			if ((optarg && *end) || hz < 1 || hz > 100000) {
+		case 'P':
+			if (opt_int(optarg, 99, 1, 100000, &ro.profile_hz)) {
 				ret = usage_error(o, "record", "--profile=%s: samples per second, "
 						  "e.g. 99 or 999", optarg);
 				goto out;
 			}
-			ro.profile_hz = (int)hz;
 			break;
-		}
-		case 'R': {
-			char *end;
-			long prio = optarg ? strtol(optarg, &end, 10) : 1;
-
-			if ((optarg && *end) || prio < 1 || prio > 99) {
+		case 'R':
+			if (opt_int(optarg, 1, 1, 99, &ro.rt_prio)) {
 				ret = usage_error(o, "record", "--realtime=%s: a SCHED_FIFO priority "
 						  "from 1 to 99", optarg);
 				goto out;
 			}
-			ro.rt_prio = (int)prio;
 			break;
-		}
 		case 'b':
 			if (!strcmp(optarg, "dev")) {
 				ro.by_dev = true;

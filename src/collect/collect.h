@@ -82,6 +82,8 @@ struct vnp_vm_dev {
 
 /* the VMs this host runs: QEMU processes and their taps, testbed VMs */
 int vnp_vm_devices(struct vnp_vm_dev **out, size_t *n);
+/* QEMU @qemu's vhost workers on kernels before 6.4, kthreads "vhost-<qemu pid>": at most @max */
+int vnp_vhost_kthreads(pid_t qemu, pid_t *out, int max);
 
 /* ---- record (recorder.c) ---- */
 

@@ -40,7 +40,7 @@ struct kc_dev {
 };
 
 struct kc_ns {
-	char path[300]; /* /run/netns/NAME, /proc/PID/ns/net; "" for ours */
+	char path[300]; /* /run/netns/NAME; "" for ours */
 	ino_t ino;
 	int fd;		    /* our own namespace's /proc/net/dev, kept open */
 	struct kc_dev *dev; /* sorted by name */
@@ -102,9 +102,6 @@ static bool skipped(const struct vnp_ndev *d, const struct vnp_netns *ns, const 
 
 static int open_devices(struct vnp_kcounters *kc, const char *const *skip, size_t nskip)
 {
-	static const char *const metric[3] = { "netdev_bytes", "netdev_packets", "netdev_drops" };
-	static const char *const unit[3] = { "bytes", "packets", "packets" };
-	static const char *const dir[2] = { "rx", "tx" };
 	struct vnp_netns *nsv;
 	struct vnp_ndev *d = NULL;
 	size_t nns, nd = 0, named = 0, keep = 0;
@@ -156,13 +153,11 @@ static int open_devices(struct vnp_kcounters *kc, const char *const *skip, size_
 		nv += ns->ndev++;
 		snprintf(nv->name, sizeof(nv->name), "%s", d[i].name);
 		nv->first = kc->nsi;
-		for (int m = 0; m < 3 && !err; m++)
-			for (int k = 0; k < 2 && !err; k++) {
-				struct vnp_label l[2] = { { "dev", d[i].label }, { "dir", dir[k] } };
+		for (int st = 0; st < NETDEV_NSTATS && !err; st++) {
+			const char *unit = vnp_netdev_series(name, sizeof(name), st, d[i].label);
 
-				vnp_series_name(name, sizeof(name), metric[m], l, 2);
-				err = add(kc, name, unit[m], VNP_INDICATOR);
-			}
+			err = add(kc, name, unit, VNP_INDICATOR);
+		}
 	}
 	for (size_t i = 0; i < kc->nns; i++)
 		if (kc->ns[i].ndev)
@@ -239,35 +234,24 @@ struct vnp_kcounters *vnp_kcounters_open(const char *const *skip, size_t nskip)
 	return kc;
 }
 
-size_t vnp_kcounters_nseries(const struct vnp_kcounters *kc)
+const struct vnp_series_info *vnp_kcounters_series(const struct vnp_kcounters *kc, size_t *n)
 {
-	return kc->nsi;
-}
-
-const struct vnp_series_info *vnp_kcounters_series(const struct vnp_kcounters *kc, size_t i)
-{
-	return i < kc->nsi ? &kc->si[i] : NULL;
+	*n = kc->nsi;
+	return kc->si;
 }
 
 /* "  eth0: rx_bytes rx_packets errs drop fifo frame compressed multicast tx_bytes ..." */
 static void read_devices(struct vnp_kcounters *kc, struct kc_ns *ns, double *tot)
 {
-	static const int col[NETDEV_NSTATS] = { 0, 8, 1, 9, 3, 11 };
-	int fd = ns->fd >= 0 ? ns->fd : vnp_open_in_netns(ns->path, ns->ino, "/proc/self/net/dev");
-	int n = fd < 0 ? -1 : vnp_pread_all(fd, kc->buf, sizeof(kc->buf));
+	int n = vnp_netdev_file(ns->fd, ns->path, ns->ino, kc->buf, sizeof(kc->buf));
 	char *save = NULL;
-
-	if (fd >= 0 && fd != ns->fd)
-		close(fd);
 
 	for (size_t i = 0; i < ns->ndev; i++)
 		ns->dev[i].seen = false;
 	for (char *line = n > 0 ? strtok_r(kc->buf, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *colon = strchr(line, ':'), *p;
-		unsigned long long v[16];
+		char *colon = strchr(line, ':');
 		struct kc_dev key, *d;
-		int i;
 
 		if (!colon)
 			continue;
@@ -276,21 +260,8 @@ static void read_devices(struct vnp_kcounters *kc, struct kc_ns *ns, double *tot
 			line++;
 		snprintf(key.name, sizeof(key.name), "%s", line);
 		d = bsearch(&key, ns->dev, ns->ndev, sizeof(*d), cmp_dev);
-		if (!d)
-			continue;
-		for (i = 0, p = colon + 1; i < 16; i++) {
-			char *end;
-
-			v[i] = strtoull(p, &end, 10);
-			if (end == p)
-				break;
-			p = end;
-		}
-		if (i < 16)
-			continue;
-		for (int j = 0; j < NETDEV_NSTATS; j++)
-			tot[d->first + j] = (double)v[col[j]];
-		d->seen = true;
+		if (d && !vnp_netdev_parse(colon + 1, tot + d->first))
+			d->seen = true;
 	}
 	for (size_t i = 0; i < ns->ndev; i++)
 		if (!ns->dev[i].seen)

@@ -344,14 +344,16 @@ static void probe_netns(struct probe_ctx *p)
 static void probe_kcounters(struct probe_ctx *p)
 {
 	struct vnp_kcounters *kc = vnp_kcounters_open(NULL, 0);
-	size_t devs = 0, vecs = 0, softnet = 0;
+	const struct vnp_series_info *si;
+	size_t n, devs = 0, vecs = 0, softnet = 0;
 
 	if (!kc) {
 		cap(p, "kernel counters", false, "%s", vnp_errmsg());
 		return;
 	}
-	for (size_t i = 0; i < vnp_kcounters_nseries(kc); i++) {
-		const char *name = vnp_kcounters_series(kc, i)->name;
+	si = vnp_kcounters_series(kc, &n);
+	for (size_t i = 0; i < n; i++) {
+		const char *name = si[i].name;
 
 		devs += !strncmp(name, "netdev_bytes{", 13) && strstr(name, "dir=\"rx\"");
 		vecs += !strncmp(name, "softirqs{", 9);

@@ -103,18 +103,55 @@ struct vnp_netdev *vnp_netdev_open(const char *spec)
 	return nd;
 }
 
-int vnp_netdev_read(struct vnp_netdev *nd, double out[NETDEV_NSTATS])
+int vnp_netdev_file(int fd, const char *nspath, ino_t ino, char *buf, size_t size)
+{
+	int n, own = fd;
+
+	if (fd < 0)
+		fd = vnp_open_in_netns(nspath, ino, "/proc/self/net/dev");
+	if (fd < 0)
+		return -ENODEV;
+	n = vnp_pread_all(fd, buf, size);
+	if (fd != own)
+		close(fd);
+	return n;
+}
+
+const char *vnp_netdev_series(char *buf, size_t size, int stat, const char *dev)
+{
+	static const char *const metric[3] = { "netdev_bytes", "netdev_packets", "netdev_drops" };
+	static const char *const unit[3] = { "bytes", "packets", "packets" };
+	struct vnp_label l[2] = { { "dev", dev }, { "dir", stat % 2 ? "tx" : "rx" } };
+
+	vnp_series_name(buf, size, metric[stat / 2], l, 2);
+	return unit[stat / 2];
+}
+
+int vnp_netdev_parse(const char *p, double out[NETDEV_NSTATS])
 {
 	/* columns after "name:": rx bytes packets errs drop ..., tx from the 9th */
 	static const int col[NETDEV_NSTATS] = { 0, 8, 1, 9, 3, 11 };
 	unsigned long long v[16];
+
+	for (int i = 0; i < 16; i++) {
+		char *end;
+
+		v[i] = strtoull(p, &end, 10);
+		if (end == p)
+			return -EIO;
+		p = end;
+	}
+	for (int i = 0; i < NETDEV_NSTATS; i++)
+		out[i] = (double)v[col[i]];
+	return 0;
+}
+
+int vnp_netdev_read(struct vnp_netdev *nd, double out[NETDEV_NSTATS])
+{
 	size_t klen = strlen(nd->key);
-	int fd = nd->fd >= 0 ? nd->fd : vnp_open_in_netns(nd->nspath, nd->ino, "/proc/self/net/dev");
-	int n = fd < 0 ? -ENODEV : vnp_pread_all(fd, nd->buf, sizeof(nd->buf));
+	int n = vnp_netdev_file(nd->fd, nd->nspath, nd->ino, nd->buf, sizeof(nd->buf));
 	char *p;
 
-	if (fd >= 0 && fd != nd->fd)
-		close(fd);
 	if (n <= 0)
 		return n < 0 ? n : -ENODEV;
 	for (p = nd->buf; p; p = strchr(p, '\n')) {
@@ -127,18 +164,7 @@ int vnp_netdev_read(struct vnp_netdev *nd, double out[NETDEV_NSTATS])
 	}
 	if (!p)
 		return -ENODEV;
-	p += klen;
-	for (int i = 0; i < 16; i++) {
-		char *end;
-
-		v[i] = strtoull(p, &end, 10);
-		if (end == p)
-			return -EIO;
-		p = end;
-	}
-	for (int i = 0; i < NETDEV_NSTATS; i++)
-		out[i] = (double)v[col[i]];
-	return 0;
+	return vnp_netdev_parse(p + klen, out);
 }
 
 void vnp_netdev_close(struct vnp_netdev *nd)

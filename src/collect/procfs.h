@@ -40,6 +40,16 @@ void vnp_runq_close(struct vnp_runq *rq);
 
 /* read a whole small file through @fd from its start, NUL-terminated: its length, or -errno */
 int vnp_pread_all(int fd, char *buf, size_t size);
+/*
+ * /proc/net/dev into @buf: through @fd if >= 0 (our namespace's, kept open),
+ * else opened inside the namespace at @nspath (of inode @ino) and closed
+ * again, so that no file holds that namespace alive. Its length, or -errno.
+ */
+int vnp_netdev_file(int fd, const char *nspath, ino_t ino, char *buf, size_t size);
+/* the name of statistic @stat (NETDEV_*) of device @dev into @buf; returns its unit */
+const char *vnp_netdev_series(char *buf, size_t size, int stat, const char *dev);
+/* the numbers after a device's "name:" in /proc/net/dev, in NETDEV_* order; -EIO if short */
+int vnp_netdev_parse(const char *p, double out[NETDEV_NSTATS]);
 
 /* ---- the kernel's own counters (kcounters.c) ---- */
 
@@ -52,8 +62,8 @@ struct vnp_kcounters;
  * one series each (VNP_INDICATOR, procfs). NULL with vnp_errmsg() set.
  */
 struct vnp_kcounters *vnp_kcounters_open(const char *const *skip, size_t nskip);
-size_t vnp_kcounters_nseries(const struct vnp_kcounters *kc);
-const struct vnp_series_info *vnp_kcounters_series(const struct vnp_kcounters *kc, size_t i);
+/* its series, *@n of them, in the order of the totals vnp_kcounters_read() gives */
+const struct vnp_series_info *vnp_kcounters_series(const struct vnp_kcounters *kc, size_t *n);
 /* the running totals into @tot[0..nseries), NAN where a device or file is gone */
 int vnp_kcounters_read(struct vnp_kcounters *kc, double *tot);
 void vnp_kcounters_close(struct vnp_kcounters *kc);
@@ -68,8 +78,8 @@ struct vnp_vmcpu;
  * vm_cpu_seconds{vm=NAME} (VNP_INDICATOR, procfs). No VM: no series.
  */
 struct vnp_vmcpu *vnp_vmcpu_open(void);
-size_t vnp_vmcpu_nseries(const struct vnp_vmcpu *vc);
-const struct vnp_series_info *vnp_vmcpu_series(const struct vnp_vmcpu *vc, size_t i);
+/* its series, *@n of them, in the order of the totals vnp_vmcpu_read() gives */
+const struct vnp_series_info *vnp_vmcpu_series(const struct vnp_vmcpu *vc, size_t *n);
 /* the running totals into @tot[0..nseries), NAN for a VM that is gone */
 int vnp_vmcpu_read(struct vnp_vmcpu *vc, double *tot);
 void vnp_vmcpu_close(struct vnp_vmcpu *vc);

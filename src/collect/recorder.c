@@ -331,90 +331,74 @@ static char *dev_filter(const char *user, const char *field, char **devs, size_t
 	return f;
 }
 
+/* @part after " || " onto the clause *@f; -ENOMEM (and *@f freed) if it cannot grow */
+static int clause_add(char **f, size_t *len, size_t *size, const char *part)
+{
+	size_t need = *len + strlen(part) + 5;
+
+	if (need > *size) {
+		char *nf = realloc(*f, *size = 2 * need);
+
+		if (!nf) {
+			free(*f);
+			*f = NULL;
+			return -ENOMEM;
+		}
+		*f = nf;
+	}
+	*len += sprintf(*f + *len, "%s%s", *len ? " || " : "", part);
+	return 0;
+}
+
 /* "field == "a" || field == "b"" for the devices (or the threads) of one VM */
 static char *vm_clause(const struct vnp_vm_dev *vms, size_t n, const char *vm, const char *field,
 		       bool threads)
 {
 	size_t size = 64, len = 0;
 	char *f = malloc(size);
+	char part[160];
 
 	if (!f)
 		return NULL;
 	*f = '\0';
-	for (size_t i = 0; i < n; i++) {
-		char part[160], path[64];
+	for (size_t i = 0; f && i < n; i++) {
+		pid_t kt[64];
+		char path[64];
 		struct dirent *de;
 		DIR *d;
+		int nk;
 
 		if (strcmp(vms[i].vm, vm))
 			continue;
 		if (!threads) {
-			if (!*vms[i].dev)
-				continue;
-			snprintf(part, sizeof(part), "%s%s == \"%s\"", len ? " || " : "", field,
-				 vms[i].dev);
-		} else {
-			/*
-			 * The QEMU process's threads (vCPUs, I/O, and on kernels since
-			 * 6.4 the vhost workers) as they are now; before 6.4 the
-			 * vhost workers are kernel threads named vhost-<qemu pid>.
-			 */
-			if (vms[i].pid <= 0 || *vms[i].dev)
-				continue;
-			snprintf(path, sizeof(path), "/proc/%d/task", (int)vms[i].pid);
-			d = opendir(path);
-			for (int pass = 0; pass < 2; pass++) {
-				if (pass == 1) {
-					if (d)
-						closedir(d);
-					d = opendir("/proc");
-				}
-				while (d && (de = readdir(d))) {
-					char comm[32], want[32], cpath[300];
-
-					if (de->d_name[0] < '1' || de->d_name[0] > '9')
-						continue;
-					if (pass == 1) {
-						snprintf(cpath, sizeof(cpath), "/proc/%.32s/comm",
-							 de->d_name);
-						snprintf(want, sizeof(want), "vhost-%d\n",
-							 (int)vms[i].pid);
-						if (vnp_read_file(cpath, comm, sizeof(comm)) <= 0 ||
-						    strcmp(comm, want))
-							continue;
-					}
-					snprintf(part, sizeof(part), "%scommon_pid == %.32s",
-						 len ? " || " : "", de->d_name);
-					if (len + strlen(part) + 1 > size) {
-						size = 2 * (len + strlen(part) + 1);
-						char *nf = realloc(f, size);
-
-						if (!nf) {
-							closedir(d);
-							free(f);
-							return NULL;
-						}
-						f = nf;
-					}
-					strcpy(f + len, part);
-					len += strlen(part);
-				}
+			if (*vms[i].dev) {
+				snprintf(part, sizeof(part), "%s == \"%s\"", field, vms[i].dev);
+				clause_add(&f, &len, &size, part);
 			}
-			if (d)
-				closedir(d);
 			continue;
 		}
-		if (len + strlen(part) + 1 > size) {
-			char *nf = realloc(f, size = 2 * (len + strlen(part) + 1));
-
-			if (!nf) {
-				free(f);
-				return NULL;
-			}
-			f = nf;
+		/*
+		 * The QEMU process's threads (vCPUs, I/O, and on kernels since 6.4
+		 * the vhost workers) as they are now; before 6.4 the vhost workers
+		 * are kernel threads named vhost-<qemu pid>.
+		 */
+		if (vms[i].pid <= 0 || *vms[i].dev)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)vms[i].pid);
+		d = opendir(path);
+		while (f && d && (de = readdir(d))) {
+			if (de->d_name[0] < '1' || de->d_name[0] > '9')
+				continue;
+			snprintf(part, sizeof(part), "common_pid == %.32s", de->d_name);
+			clause_add(&f, &len, &size, part);
 		}
-		strcpy(f + len, part);
-		len += strlen(part);
+		if (d)
+			closedir(d);
+		nk = vnp_vhost_kthreads(vms[i].pid, kt, (int)ARRAY_SIZE(kt));
+		for (int k = 0; f && k < nk; k++) {
+			snprintf(part, sizeof(part), "common_pid == %d", (int)kt[k]);
+			clause_add(&f, &len, &size, part);
+		}
 	}
 	return f;
 }
@@ -702,19 +686,25 @@ out:
 	return r->pc ? 0 : -errno;
 }
 
+/* a collector's series, read as running totals (the bins get their increase) */
+static int add_running_totals(struct recorder *r, const struct vnp_series_info *si, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int s = add_series(r, si[i].name, si[i].kind, si[i].unit, si[i].role, si[i].backend,
+				   true);
+
+		if (s < 0)
+			return s;
+	}
+	return 0;
+}
+
 static int setup_readers(struct recorder *r)
 {
-	static const char *const dirs[2] = { "rx", "tx" };
-	static const struct {
-		const char *metric, *unit;
-		enum vnp_role role;
-	} stats[3] = {
-		{ "netdev_bytes", "bytes", VNP_TARGET },
-		{ "netdev_packets", "packets", VNP_CONTEXT },
-		{ "netdev_drops", "packets", VNP_CONTEXT },
-	};
 	const struct vnp_record_opts *o = r->o;
+	const struct vnp_series_info *si;
 	char name[256];
+	size_t n;
 	int s;
 
 	r->nd = calloc(o->ntargets + 1, sizeof(*r->nd));
@@ -727,43 +717,33 @@ static int setup_readers(struct recorder *r)
 		if (!r->nd[i])
 			return -errno;
 		r->nd_series[i] = r->ns;
-		/* in the order of NETDEV_*: bytes rx/tx, packets rx/tx, drops rx/tx */
-		for (int st = 0; st < 3; st++)
-			for (int d = 0; d < 2; d++) {
-				struct vnp_label l[2] = { { "dev", o->targets[i] }, { "dir", dirs[d] } };
+		/* the bytes are the target; packets and drops, context */
+		for (int st = 0; st < NETDEV_NSTATS; st++) {
+			const char *unit = vnp_netdev_series(name, sizeof(name), st, o->targets[i]);
 
-				vnp_series_name(name, sizeof(name), stats[st].metric, l, 2);
-				s = add_series(r, name, VNP_COUNTER, stats[st].unit, stats[st].role,
-					       "sysfs", true);
-				if (s < 0)
-					return s;
-			}
+			s = add_series(r, name, VNP_COUNTER, unit,
+				       st < NETDEV_RX_PACKETS ? VNP_TARGET : VNP_CONTEXT, "sysfs", true);
+			if (s < 0)
+				return s;
+		}
 	}
 	if (!o->no_kcounters) {
 		r->kc = vnp_kcounters_open(o->targets, o->ntargets);
 		if (!r->kc)
 			return -errno;
 		r->kc_series = r->ns;
-		for (size_t i = 0; i < vnp_kcounters_nseries(r->kc); i++) {
-			const struct vnp_series_info *si = vnp_kcounters_series(r->kc, i);
-
-			s = add_series(r, si->name, si->kind, si->unit, si->role, si->backend, true);
-			if (s < 0)
-				return s;
-		}
+		si = vnp_kcounters_series(r->kc, &n);
+		if ((s = add_running_totals(r, si, n)) < 0)
+			return s;
 	}
 	if (o->vm_cpu || o->by_vm) {
 		r->vmc = vnp_vmcpu_open();
 		if (!r->vmc)
 			return -errno;
 		r->vmc_series = r->ns;
-		for (size_t i = 0; i < vnp_vmcpu_nseries(r->vmc); i++) {
-			const struct vnp_series_info *si = vnp_vmcpu_series(r->vmc, i);
-
-			s = add_series(r, si->name, si->kind, si->unit, si->role, si->backend, true);
-			if (s < 0)
-				return s;
-		}
+		si = vnp_vmcpu_series(r->vmc, &n);
+		if ((s = add_running_totals(r, si, n)) < 0)
+			return s;
 	}
 	r->cpu = vnp_cpustat_open();
 	if (!r->cpu)

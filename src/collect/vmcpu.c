@@ -55,17 +55,6 @@ struct vnp_vmcpu {
 	char buf[65536];
 };
 
-static int read_small(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), n;
-
-	if (fd < 0)
-		return -errno;
-	n = vnp_pread_all(fd, buf, size);
-	close(fd);
-	return n;
-}
-
 /* utime + stime of /proc/PID/stat, seconds; < 0 if it is gone */
 static double proc_cpu(struct vnp_vmcpu *vc, pid_t pid)
 {
@@ -73,7 +62,7 @@ static double proc_cpu(struct vnp_vmcpu *vc, pid_t pid)
 	unsigned long long ut, st;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (read_small(path, vc->buf, sizeof(vc->buf)) <= 0 || !(p = strrchr(vc->buf, ')')))
+	if (vnp_read_file(path, vc->buf, sizeof(vc->buf)) <= 0 || !(p = strrchr(vc->buf, ')')))
 		return -1;
 	/* after "pid (comm)": state ppid pgrp session tty tpgid flags minflt
 	 * cminflt majflt cmajflt utime stime */
@@ -82,21 +71,14 @@ static double proc_cpu(struct vnp_vmcpu *vc, pid_t pid)
 	return (double)(ut + st) * vc->tick;
 }
 
+/* the first field of /proc/TID/schedstat: its run time, ns; < 0 if it is gone */
 static double tid_runtime(pid_t tid)
 {
-	char path[64];
-	char b[128];
-	int fd, n;
+	char path[64], b[128];
 
 	snprintf(path, sizeof(path), "/proc/%d/schedstat", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (vnp_read_file(path, b, sizeof(b)) <= 0)
 		return -1;
-	n = (int)read(fd, b, sizeof(b) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	b[n] = '\0';
 	return strtoull(b, NULL, 10) * 1e-9;
 }
 
@@ -107,7 +89,7 @@ static int read_tasks(struct vnp_vmcpu *vc, struct vm *m)
 	int n;
 
 	snprintf(path, sizeof(path), "%s/tasks", m->path);
-	n = read_small(path, vc->buf, sizeof(vc->buf));
+	n = vnp_read_file(path, vc->buf, sizeof(vc->buf));
 	if (n < 0)
 		return n;
 	for (size_t i = 0; i < m->nt; i++)
@@ -164,14 +146,14 @@ static int read_vm(struct vnp_vmcpu *vc, struct vm *m)
 		return 0;
 	case SRC_USAGE_USEC:
 		snprintf(path, sizeof(path), "%s/cpu.stat", m->path);
-		if (read_small(path, vc->buf, sizeof(vc->buf)) <= 0 ||
+		if (vnp_read_file(path, vc->buf, sizeof(vc->buf)) <= 0 ||
 		    !(p = strstr(vc->buf, "usage_usec ")))
 			return -ENOENT;
 		m->total = strtoull(p + 11, NULL, 10) * 1e-6;
 		return 0;
 	case SRC_CPUACCT:
 		snprintf(path, sizeof(path), "%s/cpuacct.usage", m->path);
-		if (read_small(path, vc->buf, sizeof(vc->buf)) <= 0)
+		if (vnp_read_file(path, vc->buf, sizeof(vc->buf)) <= 0)
 			return -ENOENT;
 		m->total = strtoull(vc->buf, NULL, 10) * 1e-9;
 		return 0;
@@ -218,28 +200,6 @@ static void cgroup_vm(struct vm *m, const char *dir)
 		m->src = SRC_CPUACCT;
 }
 
-/* the vhost kthreads of QEMU @pid on kernels before 6.4: "vhost-<pid>" */
-static void vhost_threads(struct vm *m)
-{
-	char want[32], comm[64], path[300];
-	struct dirent *de;
-	DIR *d = opendir("/proc");
-
-	snprintf(want, sizeof(want), "vhost-%d", m->pid[0]);
-	while (d && (de = readdir(d)) && m->npid < (int)(sizeof(m->pid) / sizeof(m->pid[0]))) {
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
-		if (vnp_read_file(path, comm, sizeof(comm)) > 0) {
-			comm[strcspn(comm, "\n")] = '\0';
-			if (!strcmp(comm, want))
-				m->pid[m->npid++] = (pid_t)atoi(de->d_name);
-		}
-	}
-	if (d)
-		closedir(d);
-}
-
 struct vnp_vmcpu *vnp_vmcpu_open(void)
 {
 	struct vnp_vmcpu *vc = calloc(1, sizeof(*vc));
@@ -263,7 +223,8 @@ struct vnp_vmcpu *vnp_vmcpu_open(void)
 		if (dv[i].pid) {
 			m->src = SRC_PROC;
 			m->pid[m->npid++] = dv[i].pid;
-			vhost_threads(m);
+			m->npid += vnp_vhost_kthreads(dv[i].pid, m->pid + 1,
+						      (int)(sizeof(m->pid) / sizeof(m->pid[0])) - 1);
 		} else if (sscanf(dv[i].vm, "vm%d", &tb) == 1) {
 			snprintf(dir, sizeof(dir), "%s/%s", access(TB_CG_V1, F_OK) ? TB_CG_V2 : TB_CG_V1,
 				 dv[i].vm);
@@ -302,14 +263,10 @@ struct vnp_vmcpu *vnp_vmcpu_open(void)
 	return vc;
 }
 
-size_t vnp_vmcpu_nseries(const struct vnp_vmcpu *vc)
+const struct vnp_series_info *vnp_vmcpu_series(const struct vnp_vmcpu *vc, size_t *n)
 {
-	return vc->n;
-}
-
-const struct vnp_series_info *vnp_vmcpu_series(const struct vnp_vmcpu *vc, size_t i)
-{
-	return i < vc->n ? &vc->si[i] : NULL;
+	*n = vc->n;
+	return vc->si;
 }
 
 int vnp_vmcpu_read(struct vnp_vmcpu *vc, double *tot)
