@@ -6,6 +6,7 @@
 #include "vnetprof.h"
 
 #include <errno.h>
+#include <sys/types.h>
 
 #ifndef __printf
 #define __printf(a, b) __attribute__((format(printf, a, b)))
@@ -30,6 +31,8 @@ void vnp_errmsg_clear(void);
 /* helpers */
 char *vnp_strdup(const char *s); /* NULL-safe */
 int vnp_read_file(const char *path, char *buf, size_t size); /* returns length or -errno */
+/* the pids whose /proc/PID/comm is @name (or starts with it): at most @max */
+int vnp_pids_named(const char *name, bool prefix, pid_t *pids, int max);
 double vnp_now_mono(void);
 double vnp_now_wall(void);
 int vnp_parse_cpulist(const char *s, unsigned char *set, int max); /* returns highest cpu+1 */

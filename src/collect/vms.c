@@ -146,20 +146,8 @@ int vnp_vm_devices(struct vnp_vm_dev **out, size_t *nout)
 
 int vnp_vhost_kthreads(pid_t qemu, pid_t *out, int max)
 {
-	char want[32], comm[32], path[300];
-	struct dirent *de;
-	DIR *d = opendir("/proc");
-	int n = 0;
+	char want[32];
 
-	snprintf(want, sizeof(want), "vhost-%d\n", (int)qemu);
-	while (d && n < max && (de = readdir(d))) {
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
-		if (vnp_read_file(path, comm, sizeof(comm)) > 0 && !strcmp(comm, want))
-			out[n++] = (pid_t)atoi(de->d_name);
-	}
-	if (d)
-		closedir(d);
-	return n;
+	snprintf(want, sizeof(want), "vhost-%d", (int)qemu);
+	return vnp_pids_named(want, false, out, max);
 }

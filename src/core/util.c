@@ -2,6 +2,8 @@
 /* Durations, number formatting that round-trips, and small file helpers. */
 #include "vnetprof-local.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -164,4 +166,27 @@ int vnp_cpus_online(unsigned char *set, int max)
 	int n = vnp_read_file("/sys/devices/system/cpu/online", buf, sizeof(buf));
 
 	return n < 0 ? n : vnp_parse_cpulist(buf, set, max);
+}
+
+int vnp_pids_named(const char *name, bool prefix, pid_t *pids, int max)
+{
+	char path[300], comm[32];
+	size_t len = strlen(name);
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+	int n = 0;
+
+	while (d && n < max && (de = readdir(d))) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		if (vnp_read_file(path, comm, sizeof(comm)) <= 0)
+			continue;
+		comm[strcspn(comm, "\n")] = '\0';
+		if (prefix ? !strncmp(comm, name, len) : !strcmp(comm, name))
+			pids[n++] = (pid_t)atoi(de->d_name);
+	}
+	if (d)
+		closedir(d);
+	return n;
 }

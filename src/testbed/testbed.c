@@ -494,26 +494,6 @@ int vnp_testbed_state(struct vnp_testbed_opts *o, char *sw, size_t swsize, char 
 	return 0;
 }
 
-/* the pids of NAPI kernel threads ("napi/DEV-ID") now */
-static int napi_threads(int *pids, int max)
-{
-	char path[300], comm[32];
-	struct dirent *de;
-	int n = 0;
-	DIR *d = opendir("/proc");
-
-	while (d && (de = readdir(d)) && n < max) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
-		if (vnp_read_file(path, comm, sizeof(comm)) > 0 && !strncmp(comm, "napi/", 5))
-			pids[n++] = atoi(de->d_name);
-	}
-	if (d)
-		closedir(d);
-	return n;
-}
-
 /*
  * Give @dev (in @ns, or the host's for NULL) a NAPI kernel thread of its own
  * and move that thread into @cgdir (and the testbed's cpuset). A veth whose
@@ -527,10 +507,11 @@ static int napi_threads(int *pids, int max)
 static void napi_own_thread(const char *ns, const char *dev, const char *cgdir,
 			    const struct cgroups *cg)
 {
-	int before[1024], after[1024], nb, na, err;
+	pid_t before[1024], after[1024];
+	int nb, na, err;
 	char path[300], want[64], comm[32];
 
-	nb = napi_threads(before, (int)ARRAY_SIZE(before));
+	nb = vnp_pids_named("napi/", true, before, (int)ARRAY_SIZE(before));
 	snprintf(path, sizeof(path), "echo 1 > /sys/class/net/%s/threaded", dev);
 	if (ns) {
 		/* sysfs shows a namespace's devices to a process inside it */
@@ -550,7 +531,7 @@ static void napi_own_thread(const char *ns, const char *dev, const char *cgdir,
 		told = true;
 		return;
 	}
-	na = napi_threads(after, (int)ARRAY_SIZE(after));
+	na = vnp_pids_named("napi/", true, after, (int)ARRAY_SIZE(after));
 	if (nb == (int)ARRAY_SIZE(before) || na == (int)ARRAY_SIZE(after))
 		return; /* cannot tell ours from the host's: touch none */
 	/* new since the write, and named for this device: "napi/DEV-ID" */
