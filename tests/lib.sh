@@ -1,24 +1,60 @@
 # Shared by the shell tests (sourced). Each test script runs checks with
 # these helpers and exits non-zero if any failed; meson counts the scripts.
 # VNETPROF is the binary under test; TEST_FIXTURES the shared fixtures.
-set -u
+# pipefail: a pipeline fails when any of its commands does (mind `cmd | grep -q`:
+# grep stops early and cmd may die of SIGPIPE; read into a variable first).
+set -u -o pipefail
 VNETPROF=${VNETPROF:?VNETPROF not set}
 TEST_FIXTURES=${TEST_FIXTURES:-$(dirname "$0")/../fixtures}
 T_FAILED=0
 T_PASSED=0
+T_SKIPPED=0
 T_TMP=$(mktemp -d /tmp/vnp-test-XXXXXX)
+# Every sanitizer report of every instrumented program this test starts goes
+# to a file of its own, whatever the test does with that program's stderr or
+# exit status; a test that leaves one fails (t_exit).
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$T_TMP/sanitizer"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$T_TMP/sanitizer"
+# (LeakSanitizer would also write there the statistics of suppressions that
+# matched, which are no report: tests that suppress a library's leak add
+# suppressions=FILE to LSAN_OPTIONS)
+export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}print_suppressions=0"
 t_cleanup_hooks=()
 t_on_exit() { t_cleanup_hooks+=("$1"); }
 t_exit() {
-	local h
+	local rc=$? h f
 	for h in "${t_cleanup_hooks[@]}"; do eval "$h" || true; done
+	for f in "$T_TMP"/sanitizer.*; do
+		[ -e "$f" ] || continue
+		echo "not ok - sanitizer report ($f):"
+		sed 's/^/#   /' "$f"
+		rc=1
+	done
 	rm -rf "$T_TMP"
+	exit "$rc"
 }
 trap t_exit EXIT
 trap 'exit 130' INT TERM
 
 pass() { T_PASSED=$((T_PASSED + 1)); echo "ok - $*"; }
 fail() { T_FAILED=$((T_FAILED + 1)); echo "not ok - $*"; }
+# skip REASON: a check this host cannot run (a kernel without the feature, a
+# CPU that cannot go offline). Counted as a skip, never as a pass, and listed
+# with its reason in tests/run.sh's closing lines. A tool that scripts/deps.sh
+# installs is never a reason: use need_tool.
+skip() {
+	T_SKIPPED=$((T_SKIPPED + 1))
+	echo "skip - $*"
+	[ -n "${VNP_SKIP_LOG:-}" ] && printf '%s: %s\n' "$(basename "$0")" "$*" >> "$VNP_SKIP_LOG"
+	return 0
+}
+# need_tool CMD PACKAGE: CMD must be installed (scripts/deps.sh installs
+# PACKAGE); its absence fails the test rather than skipping it
+need_tool() {
+	command -v "$1" > /dev/null && return 0
+	fail "$1 is not installed: scripts/deps.sh installs it (apt-get install $2)"
+	return 1
+}
 
 # run CMD...: captures $OUT, $ERR and $RC
 run() {
@@ -52,15 +88,31 @@ check() {
 }
 
 t_done() {
-	echo "# $T_PASSED passed, $T_FAILED failed"
-	[ "$T_FAILED" -eq 0 ]
+	echo "# $T_PASSED passed, $T_FAILED failed, $T_SKIPPED skipped"
+	[ "$T_FAILED" -eq 0 ] || exit 1
+	# nothing checked and something skipped: the whole test is a skip (meson: 77)
+	[ "$T_PASSED" -gt 0 ] || [ "$T_SKIPPED" -eq 0 ] || exit 77
+	exit 0
 }
 
 need_root() {
 	if [ "$(id -u)" != 0 ]; then
 		echo "# SKIP: needs root"
+		[ -n "${VNP_SKIP_LOG:-}" ] && echo "$(basename "$0"): needs root" >> "$VNP_SKIP_LOG"
 		exit 77
 	fi
+}
+
+# wait_for SECONDS CMD...: poll CMD every 20 ms until it succeeds (0) or
+# SECONDS (may be fractional) have passed (1). For a state to be reached, never a fixed sleep.
+wait_for() {
+	local end
+	end=$(($(date +%s%N) + $(awk -v s="$1" 'BEGIN { printf "%d", s * 1e9 }')))
+	shift
+	until "$@"; do
+		[ "$(date +%s%N)" -lt "$end" ] || return 1
+		sleep 0.02
+	done
 }
 
 # netns_pair: two namespaces joined by a veth pair, IPv6 off and a static

@@ -8,20 +8,27 @@ cd "$(dirname "$0")/.."
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
-setup() { # DIR ARGS...
+setup() { # DIR -DOPTION=VALUE...: the options hold for a build dir made earlier too
 	local dir=$1
 	shift
 	if [ ! -f "$dir/build.ninja" ]; then
 		meson setup "$dir" "$@" > "$dir.setup.log" 2>&1 || { cat "$dir.setup.log"; return 1; }
+	else
+		meson configure "$dir" "$@" > "$dir.setup.log" 2>&1 || { cat "$dir.setup.log"; return 1; }
 	fi
 	ninja -C "$dir" > "$dir.build.log" 2>&1 || { cat "$dir.build.log"; return 1; }
 }
 
 failed_builds=0
 # warnings are errors in these two builds: a warning fails the suite
-setup build-gcc -Dwerror=true --buildtype=debugoptimized || failed_builds=$((failed_builds + 1))
-CC=clang setup build-clang -Dwerror=true --buildtype=debugoptimized || failed_builds=$((failed_builds + 1))
-setup build-asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug || failed_builds=$((failed_builds + 1))
+setup build-gcc -Dwerror=true -Dbuildtype=debugoptimized || failed_builds=$((failed_builds + 1))
+CC=clang setup build-clang -Dwerror=true -Dbuildtype=debugoptimized || failed_builds=$((failed_builds + 1))
+setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug || failed_builds=$((failed_builds + 1))
+# a build dir made earlier with another compiler is not the clang build
+if ! grep -q '"command": "clang' build-clang/compile_commands.json 2>/dev/null; then
+	echo "tests: build-clang was not configured with clang: remove it and run again"
+	failed_builds=$((failed_builds + 1))
+fi
 rm -f build-*.setup.log
 
 suites=(--suite unit --suite cli)
@@ -32,6 +39,9 @@ else
 fi
 for s in "${EXTRA_SUITES[@]:-}"; do [ -n "$s" ] && suites+=(--suite "$s"); done
 
+# every check a test skips (tests/lib.sh skip, need_root) is listed here with its reason
+export VNP_SKIP_LOG=$PWD/build-asan/skips.log
+rm -f "$VNP_SKIP_LOG"
 meson test -C build-asan --print-errorlogs --num-processes 1 "${suites[@]}"
 rc=$?
 
@@ -64,7 +74,15 @@ fi
 if [ "${FUZZ_SECONDS:-20}" != 0 ]; then
 	if [ "$fuzz_failed" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 fi
+# skipped: whole tests meson counted as SKIP, plus the checks skipped inside
+# tests that otherwise ran (each with its reason in skips.log)
+skipped_checks=0
+[ -f "$VNP_SKIP_LOG" ] && skipped_checks=$(grep -c . "$VNP_SKIP_LOG")
 echo
-echo "$skipped skipped"
+if [ -s "$VNP_SKIP_LOG" ]; then
+	echo "skipped, and why:"
+	sed 's/^/  /' "$VNP_SKIP_LOG"
+fi
+echo "$skipped tests skipped, $skipped_checks checks skipped"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
