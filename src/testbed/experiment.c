@@ -386,8 +386,11 @@ static int merge_iperf3(struct vnp_store *st, const char *run_name, const struct
 		if (!res[vm].n)
 			continue;
 		snprintf(vmname, sizeof(vmname), "vm%d", vm);
-		vnp_series_name(name, sizeof(name), "iperf3_bits", l, 2);
-		s = vnp_run_add_series(add, &si);
+		s = vnp_series_name(name, sizeof(name), "iperf3_bits", l, 2);
+		if (s < 0)
+			s = vnp_fail(s, "no series name for %s's iperf3 bits", vmname);
+		else
+			s = vnp_run_add_series(add, &si);
 		if (s < 0) {
 			err = s;
 			break;

@@ -29,7 +29,7 @@
 
 int vnp_run_cmd(const char *const argv[])
 {
-	int pfd[2], status;
+	int pfd[2], status = 0, e;
 	char err[512] = "";
 	size_t len = 0;
 	ssize_t n;
@@ -38,17 +38,23 @@ int vnp_run_cmd(const char *const argv[])
 	if (pipe2(pfd, O_CLOEXEC))
 		return -errno;
 	pid = fork();
-	if (pid < 0)
-		return -errno;
+	if (pid < 0) {
+		e = errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return vnp_fail(-e, "cannot start '%s': fork: %s", argv[0], strerror(e));
+	}
 	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		sigset_t none;
 
+		/* the child's stderr is the pipe: a failure here is the error line */
+		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(pfd[1], 2) < 0) {
+			dprintf(pfd[1], "%s: cannot redirect to /dev/null: %s", argv[0], strerror(errno));
+			_exit(127);
+		}
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(pfd[1], 2);
 		execvp(argv[0], (char *const *)argv);
 		fprintf(stderr, "%s: %s", argv[0], strerror(errno));
 		_exit(127);
@@ -58,8 +64,12 @@ int vnp_run_cmd(const char *const argv[])
 		len += n;
 	err[len] = '\0';
 	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno == EINTR)
+			continue;
+		e = errno;
+		return vnp_fail(-e, "cannot wait for '%s': %s", argv[0], strerror(e));
+	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	err[strcspn(err, "\n")] = '\0';
