@@ -156,7 +156,7 @@ static int open_devices(struct vnp_kcounters *kc, const char *const *skip, size_
 		for (int st = 0; st < NETDEV_NSTATS && !err; st++) {
 			const char *unit = vnp_netdev_series(name, sizeof(name), st, d[i].label);
 
-			err = add(kc, name, unit, VNP_INDICATOR);
+			err = unit ? add(kc, name, unit, VNP_INDICATOR) : -ENAMETOOLONG;
 		}
 	}
 	for (size_t i = 0; i < kc->nns; i++)
@@ -193,7 +193,9 @@ static int open_softirqs(struct vnp_kcounters *kc)
 		if (!*line || strlen(line) >= sizeof(kc->vec[0]))
 			continue;
 		snprintf(kc->vec[kc->nvec], sizeof(kc->vec[0]), "%s", line);
-		vnp_series_name(name, sizeof(name), "softirqs", &l, 1);
+		err = vnp_series_name(name, sizeof(name), "softirqs", &l, 1);
+		if (err < 0)
+			return vnp_fail(err, "softirq vector %s: no series name", line);
 		err = add(kc, name, "events", VNP_INDICATOR);
 		if (err)
 			return err;

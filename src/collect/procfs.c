@@ -123,7 +123,10 @@ const char *vnp_netdev_series(char *buf, size_t size, int stat, const char *dev)
 	static const char *const unit[3] = { "bytes", "packets", "packets" };
 	struct vnp_label l[2] = { { "dev", dev }, { "dir", stat % 2 ? "tx" : "rx" } };
 
-	vnp_series_name(buf, size, metric[stat / 2], l, 2);
+	if (vnp_series_name(buf, size, metric[stat / 2], l, 2) < 0) {
+		vnp_fail(-ENAMETOOLONG, "device %s: its series name does not fit %zu bytes", dev, size);
+		return NULL;
+	}
 	return unit[stat / 2];
 }
 

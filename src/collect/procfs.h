@@ -46,7 +46,8 @@ int vnp_pread_all(int fd, char *buf, size_t size);
  * again, so that no file holds that namespace alive. Its length, or -errno.
  */
 int vnp_netdev_file(int fd, const char *nspath, ino_t ino, char *buf, size_t size);
-/* the name of statistic @stat (NETDEV_*) of device @dev into @buf; returns its unit */
+/* the name of statistic @stat (NETDEV_*) of device @dev into @buf; returns its
+ * unit, or NULL (with the error message set) when the name does not fit */
 const char *vnp_netdev_series(char *buf, size_t size, int stat, const char *dev);
 /* the numbers after a device's "name:" in /proc/net/dev, in NETDEV_* order; -EIO if short */
 int vnp_netdev_parse(const char *p, double out[NETDEV_NSTATS]);

@@ -295,9 +295,13 @@ static int setup_ftrace(struct recorder *r, const char **what, const char **filt
 		struct vnp_label l[2] = { { events ? "event" : "function", what[i] },
 					  { "filter", filters ? filters[i] : NULL } };
 
-		vnp_series_name(names[i], sizeof(names[i]),
-				events ? "tracepoint_hits" : "function_calls", l,
-				filters && filters[i] ? 2 : 1);
+		if (vnp_series_name(names[i], sizeof(names[i]),
+				    events ? "tracepoint_hits" : "function_calls", l,
+				    filters && filters[i] ? 2 : 1) < 0) {
+			free(names);
+			vnp_ftracefunc_close(f);
+			return vnp_fail(-ENAMETOOLONG, "%s: its series name is too long", what[i]);
+		}
 	}
 	snprintf(drop, sizeof(drop), "trace_lost_events{backend=\"%s\"}",
 		 events ? "ftrace:events" : "ftrace:functions");
@@ -721,6 +725,8 @@ static int setup_readers(struct recorder *r)
 		for (int st = 0; st < NETDEV_NSTATS; st++) {
 			const char *unit = vnp_netdev_series(name, sizeof(name), st, o->targets[i]);
 
+			if (!unit)
+				return -ENAMETOOLONG;
 			s = add_series(r, name, VNP_COUNTER, unit,
 				       st < NETDEV_RX_PACKETS ? VNP_TARGET : VNP_CONTEXT, "sysfs", true);
 			if (s < 0)
@@ -752,7 +758,8 @@ static int setup_readers(struct recorder *r)
 	for (int m = 0; m < CPUSTAT_NMODES; m++) {
 		struct vnp_label l = { "mode", vnp_cpustat_modes[m] };
 
-		vnp_series_name(name, sizeof(name), "cpu_seconds", &l, 1);
+		if (vnp_series_name(name, sizeof(name), "cpu_seconds", &l, 1) < 0)
+			return vnp_fail(-EINVAL, "no series name for CPU mode %s", l.value);
 		s = add_series(r, name, VNP_COUNTER, "seconds", VNP_CONTEXT, "procfs", true);
 		if (s < 0)
 			return s;
@@ -1022,13 +1029,17 @@ static pid_t start_command(struct recorder *r)
 	return pid;
 }
 
-static void arm(int tfd, double t)
+/* the timer's next expiry at @t (monotonic); without it the loop would
+ * wait for a signal that may never come, so its failure ends the run */
+static int arm(int tfd, double t)
 {
 	struct itimerspec its = { 0 };
 
 	its.it_value.tv_sec = (time_t)t;
 	its.it_value.tv_nsec = (long)((t - (double)(time_t)t) * 1e9);
-	timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
+	if (timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL))
+		return vnp_fail(-errno, "cannot arm the bin timer: %s", strerror(errno));
+	return 0;
 }
 
 static void progress(struct recorder *r, double t, int64_t bins, bool final)
@@ -1168,7 +1179,9 @@ int vnp_record(const struct vnp_record_opts *o, struct vnp_record_result *res)
 		o->on_start(t0, o->arg);
 	if (o->command)
 		r->child = start_command(r);
-	arm(r->tfd, t0 + (end_t && end_t < bin ? end_t : bin));
+	err = arm(r->tfd, t0 + (end_t && end_t < bin ? end_t : bin));
+	if (err)
+		goto out;
 
 	for (;;) {
 		struct pollfd pfd[2] = { { r->tfd, POLLIN, 0 }, { r->sfd, POLLIN, 0 } };
@@ -1241,7 +1254,9 @@ int vnp_record(const struct vnp_record_opts *o, struct vnp_record_result *res)
 		}
 		if (stop)
 			break;
-		arm(r->tfd, t0 + fmin((double)(k_next + 1) * bin, end_t ? end_t : INFINITY));
+		err = arm(r->tfd, t0 + fmin((double)(k_next + 1) * bin, end_t ? end_t : INFINITY));
+		if (err)
+			break;
 	}
 	if (err)
 		status = VNP_RUN_INTERRUPTED;

@@ -246,7 +246,10 @@ struct vnp_vmcpu *vnp_vmcpu_open(void)
 		struct vnp_label l = { "vm", vc->vm[i].name };
 		char name[128];
 
-		vnp_series_name(name, sizeof(name), "vm_cpu_seconds", &l, 1);
+		if (vnp_series_name(name, sizeof(name), "vm_cpu_seconds", &l, 1) < 0) {
+			err = vnp_fail(-ENAMETOOLONG, "VM %s: its series name is too long", vc->vm[i].name);
+			break;
+		}
 		vc->si[i] = (struct vnp_series_info){ .name = strdup(name), .kind = VNP_COUNTER,
 						      .unit = (char *)"seconds",
 						      .role = VNP_INDICATOR,
