@@ -72,14 +72,6 @@ static void default_name(const char *file, char *buf, size_t size)
 		snprintf(buf, size, "import");
 }
 
-static void join_cmdline(char *buf, size_t size, int argc, char **argv)
-{
-	size_t n = snprintf(buf, size, "vnetprof import");
-
-	for (int i = 1; i < argc && n < size; i++)
-		n += snprintf(buf + n, size - n, " %s", argv[i]);
-}
-
 static int parse_offset(const char *s, double *v)
 {
 	char *end;
@@ -241,7 +233,7 @@ int cmd_import(int argc, char **argv)
 	int c, err, nfiles, ncsv = 0, ret = EXIT_OK;
 
 	/* before getopt_long() permutes argv */
-	join_cmdline(cmdline, sizeof(cmdline), argc, argv);
+	command_line(argc, argv, cmdline, sizeof(cmdline));
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":f:o:r:i:b:B:l:jh", opts, NULL)) != -1) {
 		switch (c) {

@@ -85,14 +85,6 @@ static int opt_int(const char *arg, int def, long min, long max, int *out)
 	return 0;
 }
 
-static void cmdline_of(int argc, char **argv, char *buf, size_t size)
-{
-	size_t n = snprintf(buf, size, "vnetprof");
-
-	for (int i = 0; i < argc && n < size; i++)
-		n += snprintf(buf + n, size - n, " %s", argv[i]);
-}
-
 int cmd_record(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -135,7 +127,7 @@ int cmd_record(int argc, char **argv)
 		ret = vnp_out_err(o, EXIT_FAIL, "out of memory");
 		goto out;
 	}
-	cmdline_of(argc - 1, argv + 1, cmdline, sizeof(cmdline));
+	command_line(argc, argv, cmdline, sizeof(cmdline));
 	info.cmdline = cmdline;
 	opterr = 0;
 	/* "+": options end at COMMAND even without "--" */

@@ -2,6 +2,7 @@
 /* Helpers shared by the subcommands. */
 #include "vnetprof-tool.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -82,4 +83,65 @@ int parse_label(struct vnp_run_info *info, const char *kv)
 		      (p > key && *p >= '0' && *p <= '9')))
 			return -EINVAL;
 	return vnp_run_info_add_label(info, key, eq + 1);
+}
+
+/* a word the shell takes as it is: letters, digits and a few safe marks */
+static bool shell_plain(const char *w)
+{
+	if (!*w)
+		return false;
+	for (const char *p = w; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("@%+=:,./_-", *p))
+			return false;
+	return true;
+}
+
+void command_line(int argc, char **argv, char *buf, size_t size)
+{
+	size_t n = 0;
+	bool cut = false;
+
+#define PUT(c)                                                                                     \
+	do {                                                                                       \
+		if (n + 4 >= size) {                                                               \
+			cut = true;                                                                \
+			goto done;                                                                 \
+		}                                                                                  \
+		buf[n++] = (c);                                                                    \
+	} while (0)
+
+	if (!size)
+		return;
+	for (const char *p = "vnetprof"; *p; p++)
+		PUT(*p);
+	for (int i = 0; i < argc; i++) {
+		const char *w = argv[i];
+
+		PUT(' ');
+		if (shell_plain(w)) {
+			for (const char *p = w; *p; p++)
+				PUT(*p);
+			continue;
+		}
+		/* single quotes keep everything but a single quote: '\'' for that */
+		PUT('\'');
+		for (const char *p = w; *p; p++) {
+			if (*p == '\'') {
+				PUT('\'');
+				PUT('\\');
+				PUT('\'');
+			}
+			PUT(*p);
+		}
+		PUT('\'');
+	}
+done:
+#undef PUT
+	if (cut) {
+		size_t m = n < size - 4 ? n : size - 4;
+
+		memcpy(buf + m, "...", 4);
+	} else {
+		buf[n] = '\0';
+	}
 }

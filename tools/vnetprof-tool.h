@@ -45,6 +45,14 @@ int option_error(struct vnp_out *o, const char *cmd, int c, char **argv);
 /* the optional DB argument and nothing after it: EXIT_OK or a usage error */
 int take_db(struct vnp_out *o, const char *cmd, int argc, char **argv, const char **db);
 
+/*
+ * command_line() - the whole command that started this run, as a shell would
+ * take it back: "vnetprof SUBCOMMAND ARGS..." from a subcommand's argv
+ * (argv[0] is the subcommand), each word quoted where the shell needs it.
+ * Truncated with "..." if it does not fit @size.
+ */
+void command_line(int argc, char **argv, char *buf, size_t size);
+
 /* print help text; @text holds USAGE and EXAMPLES */
 int print_help(const char *text);
 

@@ -1,0 +1,25 @@
+#!/bin/bash
+# The stored command line of a run is the whole command, subcommand and all,
+# quoted so that a shell takes back exactly the words that were given.
+. "$(dirname "$0")/../lib.sh"
+need_root
+cd "$T_TMP"
+# words a shell would split or expand, and one single quote
+args=(-q -o r.db --run cmdl -T lo -d 0.2s --label 'note=a b' -- sh -c "echo \"it's\" \$HOME; exit 0")
+run "$VNETPROF" record "${args[@]}"
+check "record exits 0 ($RC: $ERR)" [ "$RC" = 0 ]
+run "$VNETPROF" runs r.db --json
+check "runs exits 0 ($RC: $ERR)" [ "$RC" = 0 ]
+stored=$(jq -r '.[] | select(.name == "cmdl") | .cmdline' <<<"$OUT")
+echo "# stored: $stored"
+# the shell's words of the stored line, one per line, against the words given
+words=()
+[ -n "$stored" ] && eval "words=($stored)"
+printf '%s\n' vnetprof record "${args[@]}" > want.txt
+printf '%s\n' "${words[@]}" > got.txt
+check "the stored line is the whole command, word for word (diff: $(diff want.txt got.txt | head -3))" \
+	cmp -s want.txt got.txt
+run "$VNETPROF" show r.db --run cmdl
+check "show exits 0 ($RC: $ERR)" [ "$RC" = 0 ]
+check "show prints it, subcommand included" grep -qxF "  command: $stored" <<<"$OUT"
+t_done
