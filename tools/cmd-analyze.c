@@ -475,8 +475,9 @@ int cmd_analyze(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	static const char shortopts[] = ":r:t:b:s:l:p:m:n:x:jh";
 	struct vnp_out *o =
-		vnp_out_new(wants_json(argc, argv) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
+		vnp_out_new(wants_json(argc, argv, shortopts, opts) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
 	const char *db = DEFAULT_DB, *sel = NULL;
 	struct vnp_analysis_opts ao;
 	struct vnp_analysis *a = NULL;
@@ -495,7 +496,7 @@ int cmd_analyze(int argc, char **argv)
 	}
 	ao.exclude = excl;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":r:t:b:s:l:p:m:n:x:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			sel = optarg;

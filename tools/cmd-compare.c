@@ -317,8 +317,9 @@ int cmd_compare(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	static const char shortopts[] = ":R:l:t:b:jh";
 	struct vnp_out *o =
-		vnp_out_new(wants_json(argc, argv) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
+		vnp_out_new(wants_json(argc, argv, shortopts, opts) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
 	const char *db = DEFAULT_DB, *list = NULL;
 	struct vnp_run_info labels = { 0 };
 	struct vnp_analysis_opts ao;
@@ -333,7 +334,7 @@ int cmd_compare(int argc, char **argv)
 
 	vnp_analysis_opts_init(&ao);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":R:l:t:b:jh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (ch) {
 		case 'R':
 			list = optarg;

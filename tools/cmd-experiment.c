@@ -125,7 +125,8 @@ int cmd_experiment(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct vnp_out *o = vnp_out_new(wants_json(argc, argv) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
+	static const char shortopts[] = ":d:i:o:T:qjh";
+	struct vnp_out *o = vnp_out_new(wants_json(argc, argv, shortopts, opts) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
 	struct vnp_experiment_opts eo = {
 		.interval = 0.1, .db = DEFAULT_DB,
 		.tb = { .vms = 8, .sw = "bridge", .link_rate = "10gbit" },
@@ -139,7 +140,7 @@ int cmd_experiment(int argc, char **argv)
 	long v;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:i:o:T:qjh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (c) {
 		case O_PATTERNS:
 			patterns = optarg;

@@ -90,7 +90,8 @@ int cmd_export(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct vnp_out *o = vnp_out_new(wants_json(argc, argv) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
+	static const char shortopts[] = ":r:f:jh";
+	struct vnp_out *o = vnp_out_new(wants_json(argc, argv, shortopts, opts) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
 	const char *db = DEFAULT_DB, *sel = NULL, *format = NULL;
 	struct vnp_run_info *infos = NULL;
 	struct vnp_store *st = NULL;
@@ -98,7 +99,7 @@ int cmd_export(int argc, char **argv)
 	int c, err, ret = EXIT_OK;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":r:f:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			sel = optarg;

@@ -217,8 +217,9 @@ int cmd_import(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	static const char shortopts[] = ":f:o:r:i:b:B:l:jh";
 	struct vnp_out *o =
-		vnp_out_new(wants_json(argc, argv) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
+		vnp_out_new(wants_json(argc, argv, shortopts, opts) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
 	const char *db = DEFAULT_DB, *format = "auto", *name = NULL, *into = NULL;
 	const char *by[8];
 	struct vnp_import_opts io = { 0 };
@@ -235,7 +236,7 @@ int cmd_import(int argc, char **argv)
 	/* before getopt_long() permutes argv */
 	command_line(argc, argv, cmdline, sizeof(cmdline));
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:o:r:i:b:B:l:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			format = optarg;

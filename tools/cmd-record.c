@@ -107,7 +107,8 @@ int cmd_record(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct vnp_out *o = vnp_out_new(wants_json(argc, argv) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
+	static const char shortopts[] = "+:e:p:B:P::R::f:b:T:i:d:o:r:l:qjh";
+	struct vnp_out *o = vnp_out_new(wants_json(argc, argv, shortopts, opts) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
 	struct vnp_run_info info = { 0 };
 	struct vnp_record_opts ro = { .interval_s = 0.1, .db = DEFAULT_DB, .info = &info };
 	struct vnp_record_result res;
@@ -131,7 +132,7 @@ int cmd_record(int argc, char **argv)
 	info.cmdline = cmdline;
 	opterr = 0;
 	/* "+": options end at COMMAND even without "--" */
-	while ((c = getopt_long(argc, argv, "+:e:p:B:P::R::f:b:T:i:d:o:r:l:qjh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			events[nevents++].spec = optarg;

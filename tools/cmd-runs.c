@@ -38,7 +38,8 @@ int cmd_runs(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct vnp_out *o = vnp_out_new(wants_json(argc, argv) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
+	static const char shortopts[] = ":jh";
+	struct vnp_out *o = vnp_out_new(wants_json(argc, argv, shortopts, opts) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
 	const char *db = DEFAULT_DB;
 	struct vnp_run_info *runs = NULL;
 	struct vnp_store *st;
@@ -46,7 +47,7 @@ int cmd_runs(int argc, char **argv)
 	int c, err, ret = EXIT_OK;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			break;

@@ -74,7 +74,8 @@ int cmd_testbed(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct vnp_out *o = vnp_out_new(wants_json(argc, argv) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
+	static const char shortopts[] = ":v:s:c:r:jh";
+	struct vnp_out *o = vnp_out_new(wants_json(argc, argv, shortopts, opts) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
 	struct vnp_testbed_opts to = { .vms = 8, .sw = "bridge" };
 	const char *verb;
 	sigset_t mask, old;
@@ -82,7 +83,7 @@ int cmd_testbed(int argc, char **argv)
 	int c, ret = EXIT_OK;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":v:s:c:r:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
 			to.vms = (int)strtol(optarg, &end, 10);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int usage_error(struct vnp_out *o, const char *cmd, const char *fmt, ...)
@@ -34,15 +35,27 @@ int take_db(struct vnp_out *o, const char *cmd, int argc, char **argv, const cha
 	return EXIT_OK;
 }
 
-bool wants_json(int argc, char **argv)
+bool global_json;
+
+bool wants_json(int argc, char **argv, const char *shortopts, const struct option *longopts)
 {
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			break;
-		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
-			return true;
-	}
-	return false;
+	char **copy = calloc((size_t)argc + 1, sizeof(*copy));
+	int saved_opterr = opterr, c;
+	bool json = global_json;
+
+	if (!copy)
+		return json;
+	/* the command's own parse, on a copy: getopt_long permutes what it reads */
+	memcpy(copy, argv, (size_t)argc * sizeof(*copy));
+	opterr = 0;
+	optind = 0; /* glibc: start afresh */
+	while ((c = getopt_long(argc, copy, shortopts, longopts, NULL)) != -1)
+		if (c == 'j')
+			json = true;
+	opterr = saved_opterr;
+	optind = 0; /* and again for the command's parse */
+	free(copy);
+	return json;
 }
 
 const char *lib_err(int err)

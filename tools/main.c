@@ -25,7 +25,7 @@ static const struct cmd {
 
 static void usage(FILE *fp)
 {
-	fprintf(fp, "Usage: vnetprof COMMAND [OPTIONS]\n\n"
+	fprintf(fp, "Usage: vnetprof [--json] COMMAND [OPTIONS]\n\n"
 		    "Diagnose software virtual networks by profiling the host kernel,\n"
 		    "without capturing packets.\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
@@ -35,6 +35,13 @@ static void usage(FILE *fp)
 
 int main(int argc, char **argv)
 {
+	/* options of vnetprof itself, before the command: only --json */
+	while (argc >= 2 && (!strcmp(argv[1], "--json") || !strcmp(argv[1], "-j"))) {
+		global_json = true;
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

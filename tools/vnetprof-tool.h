@@ -35,8 +35,16 @@ int cmd_experiment(int argc, char **argv);
 int usage_error(struct vnp_out *o, const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* true if argv holds --json (so that even option errors come out as JSON) */
-bool wants_json(int argc, char **argv);
+/* --json given before the command: vnetprof --json COMMAND ... */
+extern bool global_json;
+/*
+ * wants_json() - is --json among the command's options? Parsed as the command
+ * parses them (@shortopts, @longopts), on a copy of argv, before its real
+ * parse, so that even an option error comes out as JSON; an argument of an
+ * option or of a COMMAND after the options ("record -- sh -c true -j") is
+ * not --json.
+ */
+bool wants_json(int argc, char **argv, const char *shortopts, const struct option *longopts);
 
 /* the message for a failed library call: vnp_errmsg() or strerror */
 const char *lib_err(int err);

@@ -89,7 +89,7 @@ struct vnp_netdev *vnp_netdev_open(const char *spec)
 		return vnp_fail_null(-err, "cannot open the interface statistics of %s: %s", spec,
 				     strerror(err));
 	}
-	snprintf(nd->key, sizeof(nd->key), "%s:", dev);
+	snprintf(nd->key, sizeof(nd->key), "%.15s:", dev); /* checked: under 16 */
 	if (at) {
 		close(nd->fd);
 		nd->fd = -1;

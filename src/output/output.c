@@ -238,10 +238,19 @@ int vnp_out_err(struct vnp_out *o, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (o && o->mode == VNP_OUT_JSON && !o->wrote) {
-		vnp_out_open_object(o, NULL);
-		vnp_out_str(o, "error", NULL, msg);
-		vnp_out_close_object(o);
+	if (o && o->mode == VNP_OUT_JSON) {
+		/* in the stream, wherever it has got to (bpftool's p_err): a field of
+		 * the open object, an element of the open array, or one more object
+		 * after a finished one */
+		if (o->depth > 0 && o->close[o->depth - 1] == '}') {
+			vnp_out_str(o, "error", NULL, msg);
+		} else {
+			if (o->depth == 0 && o->wrote)
+				fputc('\n', o->fp);
+			vnp_out_open_object(o, NULL);
+			vnp_out_str(o, "error", NULL, msg);
+			vnp_out_close_object(o);
+		}
 	} else {
 		fflush(o ? o->fp : stdout);
 		fprintf(stderr, "vnetprof: %s\n", msg);

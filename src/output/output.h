@@ -43,6 +43,9 @@ void vnp_out_nl(struct vnp_out *o);
 
 /*
  * vnp_out_err() - report an error in the output's format
+ * Text: one line on stderr. JSON: in the output stream, wherever it has got
+ * to: {"error": "..."} at the top level or as an element of an open array,
+ * an "error" field of an open object.
  * Returns @status so that "return vnp_out_err(o, 1, ...)" ends a command.
  */
 int vnp_out_err(struct vnp_out *o, int status, const char *fmt, ...)

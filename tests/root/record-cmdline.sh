@@ -22,4 +22,9 @@ check "the stored line is the whole command, word for word (diff: $(diff want.tx
 run "$VNETPROF" show r.db --run cmdl
 check "show exits 0 ($RC: $ERR)" [ "$RC" = 0 ]
 check "show prints it, subcommand included" grep -qxF "  command: $stored" <<<"$OUT"
+# -j after COMMAND belongs to the command: record prints text, the command gets -j
+run "$VNETPROF" record -o r.db --run jcmd -d 0.5s sh -c 'echo "args: $*"' sh -j
+check "record ... sh -c CMD sh -j: exit 0 ($RC: $ERR)" [ "$RC" = 0 ]
+check "  ... the command got its -j" grep -qx 'args: -j' <<<"$OUT"
+check "  ... and record's own output is text" grep -q '^recorded run jcmd' <<<"$OUT"
 t_done

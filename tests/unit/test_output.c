@@ -77,12 +77,51 @@ static void test_error_json(void **state)
 	free(s);
 }
 
+/* an error after output began stays in the JSON stream, never on stderr */
+static void err_in_object(struct vnp_out *o)
+{
+	vnp_out_open_object(o, NULL);
+	vnp_out_int(o, "bins", NULL, 3);
+	vnp_out_err(o, 1, "late");
+}
+
+static void err_in_array(struct vnp_out *o)
+{
+	vnp_out_open_array(o, NULL);
+	vnp_out_int(o, NULL, NULL, 1);
+	vnp_out_err(o, 1, "late");
+}
+
+static void err_after_value(struct vnp_out *o)
+{
+	vnp_out_open_object(o, NULL);
+	vnp_out_int(o, "bins", NULL, 3);
+	vnp_out_close_object(o);
+	vnp_out_err(o, 1, "late");
+}
+
+static void test_error_json_late(void **state)
+{
+	char *s = render(VNP_OUT_JSON, err_in_object);
+
+	(void)state;
+	assert_string_equal(s, "{\"bins\":3,\"error\":\"late\"}\n");
+	free(s);
+	s = render(VNP_OUT_JSON, err_in_array);
+	assert_string_equal(s, "[1,{\"error\":\"late\"}]\n");
+	free(s);
+	s = render(VNP_OUT_JSON, err_after_value);
+	assert_string_equal(s, "{\"bins\":3}\n{\"error\":\"late\"}\n");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_error_json),
+		cmocka_unit_test(test_error_json_late),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
