@@ -76,22 +76,14 @@ struct scale {
 /* bit/s in G/M/k by the size of @big; other units as they are, per bin for counters */
 static void pick_scale(const struct vnp_analysis *a, double big, struct scale *sc)
 {
-	static const struct {
-		double div;
-		const char *unit;
-	} p[] = { { 1e12, "Tbit/s" }, { 1e9, "Gbit/s" }, { 1e6, "Mbit/s" }, { 1e3, "kbit/s" } };
 	const struct vnp_series_info *si = vnp_run_series(a->run, a->target);
+	const char *prefix;
 	char b[32];
 
 	sc->div = 1;
 	if (!strcmp(a->target_unit, "bit/s")) {
-		snprintf(sc->unit, sizeof(sc->unit), "bit/s");
-		for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
-			if (fabs(big) >= p[i].div) {
-				sc->div = p[i].div;
-				snprintf(sc->unit, sizeof(sc->unit), "%s", p[i].unit);
-				break;
-			}
+		sc->div = vnp_out_si(big, &prefix);
+		snprintf(sc->unit, sizeof(sc->unit), "%sbit/s", prefix);
 		return;
 	}
 	vnp_fmt_seconds(b, sizeof(b), a->bin_s);

@@ -329,6 +329,7 @@ int cmd_compare(int argc, char **argv)
 	size_t n = 0;
 	int ch, err, ret = EXIT_OK;
 	double big = 0, div = 1;
+	const char *prefix = "";
 	const char *unit = NULL;
 	bool same_unit = true;
 
@@ -411,17 +412,12 @@ int cmd_compare(int argc, char **argv)
 	}
 	/* one scale for the whole table when every target is in bit/s */
 	if (same_unit && !strcmp(unit, "bit/s"))
-		div = big >= 1e9 ? 1e9 : big >= 1e6 ? 1e6 : big >= 1e3 ? 1e3 : 1;
+		div = vnp_out_si(big, &prefix);
 
 	vnp_out_open_object(o, NULL);
 	vnp_out_int(o, "n_runs", "%lld runs; target", (long long)n);
 	if (same_unit)
-		vnp_out_text(o, " in %s%s",
-			     div == 1e9	  ? "G"
-			     : div == 1e6 ? "M"
-			     : div == 1e3 ? "k"
-					  : "",
-			     unit);
+		vnp_out_text(o, " in %s%s", prefix, unit);
 	vnp_out_text(o, " (per run: see --json for each run's target series and CDF points):\n");
 	vnp_out_text(o, "%-16s %6s %6s %9s %9s %7s %9s %9s %9s %9s %9s\n", "RUN", "BINS", "N",
 		     "MEAN", "SD", "CV", "MEDIAN", "P10", "P90", "MIN", "MAX");

@@ -65,7 +65,8 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* --repeat: per pattern, the median (and range) of its runs' medians */
-static void print_repeated(struct vnp_out *o, const struct vnp_experiment_row *rows, int n)
+static void print_repeated(struct vnp_out *o, const struct vnp_experiment_row *rows, int n,
+			   double div, const char *prefix)
 {
 	char seen[8] = "";
 
@@ -90,13 +91,13 @@ static void print_repeated(struct vnp_out *o, const struct vnp_experiment_row *r
 		vnp_out_double(o, "median_of_medians_bps", NULL, med);
 		vnp_out_double(o, "min_median_bps", NULL, m[0]);
 		vnp_out_double(o, "max_median_bps", NULL, m[k - 1]);
-		vnp_out_double(o, NULL, "%16.2f ", med / 1e9);
-		vnp_out_double(o, NULL, "%10.2f ", m[0] / 1e9);
-		vnp_out_double(o, NULL, "%10.2f\n", m[k - 1] / 1e9);
+		vnp_out_double(o, NULL, "%16.2f ", med / div);
+		vnp_out_double(o, NULL, "%10.2f ", m[0] / div);
+		vnp_out_double(o, NULL, "%10.2f\n", m[k - 1] / div);
 		vnp_out_close_object(o);
 	}
 	vnp_out_close_array(o);
-	vnp_out_text(o, "(each pattern's run medians, Gbit/s)\n");
+	vnp_out_text(o, "(each pattern's run medians, %sbit/s)\n", prefix);
 }
 
 int cmd_experiment(int argc, char **argv)
@@ -135,6 +136,8 @@ int cmd_experiment(int argc, char **argv)
 	double duration = 0, step = 0;
 	bool quick = false;
 	char prefix[64], *end;
+	const char *si;
+	double big = 0, div;
 	const char *patterns = "A,B,C,D,E,F";
 	int c, n, ret = EXIT_OK;
 	long v;
@@ -316,6 +319,10 @@ int cmd_experiment(int argc, char **argv)
 		ret = vnp_out_err(o, EXIT_FAIL, "%s", lib_err(n));
 		goto out;
 	}
+	/* one scale for both tables, by the largest value shown */
+	for (int i = 0; i < n; i++)
+		big = fmax(big, fmax(fabs(rows[i].p90), fmax(fabs(rows[i].median), fabs(rows[i].vm_max))));
+	div = vnp_out_si(big, &si);
 	vnp_out_open_object(o, NULL);
 	vnp_out_str(o, "experiment", NULL, eo.staged ? "staged" : "patterns");
 	vnp_out_str(o, "db", NULL, eo.db);
@@ -339,17 +346,18 @@ int cmd_experiment(int argc, char **argv)
 		vnp_out_int(o, "intervals", NULL, r->n);
 		if (eo.repeat > 1)
 			vnp_out_int(o, "repeat", NULL, r->rep);
-		vnp_out_double(o, NULL, "%10.2f ", r->median / 1e9);
-		vnp_out_double(o, NULL, "%10.2f ", r->p10 / 1e9);
-		vnp_out_double(o, NULL, "%10.2f ", r->p90 / 1e9);
-		vnp_out_double(o, NULL, "%8.2f", r->vm_min / 1e9);
-		vnp_out_double(o, NULL, "..%-8.2f\n", r->vm_max / 1e9);
+		vnp_out_double(o, NULL, "%10.2f ", r->median / div);
+		vnp_out_double(o, NULL, "%10.2f ", r->p10 / div);
+		vnp_out_double(o, NULL, "%10.2f ", r->p90 / div);
+		vnp_out_double(o, NULL, "%8.2f", r->vm_min / div);
+		vnp_out_double(o, NULL, "..%-8.2f\n", r->vm_max / div);
 		vnp_out_close_object(o);
 	}
 	vnp_out_close_array(o);
-	vnp_out_text(o, "(total receiver-side iperf3 throughput per 0.5 s interval, Gbit/s)\n");
+	vnp_out_text(o, "(total receiver-side iperf3 throughput per 0.5 s interval, %sbit/s)\n",
+		     si);
 	if (eo.repeat > 1)
-		print_repeated(o, rows, n);
+		print_repeated(o, rows, n, div, si);
 	vnp_out_close_object(o);
 out:
 	vnp_out_free(o);

@@ -257,3 +257,19 @@ int vnp_out_err(struct vnp_out *o, int status, const char *fmt, ...)
 	}
 	return status;
 }
+
+double vnp_out_si(double big, const char **prefix)
+{
+	static const struct {
+		double div;
+		const char *prefix;
+	} si[] = { { 1e12, "T" }, { 1e9, "G" }, { 1e6, "M" }, { 1e3, "k" } };
+
+	for (size_t i = 0; i < sizeof(si) / sizeof(si[0]); i++)
+		if (fabs(big) >= si[i].div) {
+			*prefix = si[i].prefix;
+			return si[i].div;
+		}
+	*prefix = "";
+	return 1;
+}

@@ -51,6 +51,13 @@ void vnp_out_nl(struct vnp_out *o);
 int vnp_out_err(struct vnp_out *o, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * vnp_out_si() - the SI prefix for showing values as large as @big (its
+ * magnitude): returns the divisor (1e12, 1e9, 1e6, 1e3 or 1) and sets
+ * *@prefix to "T", "G", "M", "k" or "". One scale for every table.
+ */
+double vnp_out_si(double big, const char **prefix);
+
 /* JSON string escaping, for writers that stream (export) */
 void vnp_json_string(FILE *fp, const char *s);
 

@@ -76,14 +76,14 @@ static int db_fail(struct vnp_store *st, int rc, const char *what)
 	case SQLITE_NOTADB:
 	case SQLITE_CORRUPT:
 		return vnp_fail(-EBADMSG,
-				"%s: the store is damaged or not an SQLite file (%s); give another "
-				"file with -o, or restore it from a copy",
+				"%s: the store is damaged or not an SQLite file (%s); use another "
+				"store file, or restore this one from a copy",
 				st->path, msg);
 	case SQLITE_READONLY:
 	case SQLITE_CANTOPEN:
 	case SQLITE_PERM:
 		return vnp_fail(-EACCES, "%s: cannot write the store (%s); check its directory's "
-				"permissions or give another file with -o", st->path, msg);
+				"permissions or use another store file", st->path, msg);
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		return vnp_fail(-EBUSY, "%s: the store is locked by another process (%s)", st->path,
@@ -197,8 +197,8 @@ static int check_schema(struct vnp_store *st)
 	if (rc != SQLITE_ROW)
 		return db_fail(st, rc, "reading the schema");
 	if (ntables)
-		return vnp_fail(-EBADMSG, "%s: an SQLite file but not a vnetprof store; give "
-				"another file with -o", st->path);
+		return vnp_fail(-EBADMSG, "%s: an SQLite file but not a vnetprof store; use "
+				"another store file", st->path);
 	if (st->rdonly)
 		return vnp_fail(-ENOENT, "%s: empty store (no runs)", st->path);
 	if (exec(st, "BEGIN IMMEDIATE", "creating the schema"))

@@ -115,12 +115,30 @@ static void test_error_json_late(void **state)
 	free(s);
 }
 
+/* one SI scale: the prefix of the largest power of 1000 not above |big| */
+static void test_si(void **state)
+{
+	static const struct {
+		double big, div;
+		const char *prefix;
+	} c[] = { { 0, 1, "" },	      { 999.9, 1, "" },	  { 1000, 1e3, "k" }, { -2e6, 1e6, "M" },
+		  { 9.93e9, 1e9, "G" }, { 1e12, 1e12, "T" }, { 3e15, 1e12, "T" } };
+	const char *p;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		assert_true(vnp_out_si(c[i].big, &p) == c[i].div);
+		assert_string_equal(p, c[i].prefix);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_error_json),
+		cmocka_unit_test(test_si),
 		cmocka_unit_test(test_error_json_late),
 	};
 
