@@ -468,8 +468,7 @@ int cmd_analyze(int argc, char **argv)
 		{ 0 },
 	};
 	static const char shortopts[] = ":r:t:b:s:l:p:m:n:x:jh";
-	struct vnp_out *o =
-		vnp_out_new(wants_json(argc, argv, shortopts, opts) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
+	struct vnp_out *o = cmd_output(argc, argv, shortopts, opts);
 	const char *db = DEFAULT_DB, *sel = NULL;
 	struct vnp_analysis_opts ao;
 	struct vnp_analysis *a = NULL;

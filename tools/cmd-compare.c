@@ -154,7 +154,7 @@ static void put_stat(struct vnp_out *o, const char *key, const char *fmt, const 
 }
 
 /* one run: a row of the text table, an object in JSON */
-static void print_run(struct vnp_out *o, const struct cmp *c, double div)
+static void print_run(struct vnp_out *o, const struct cmp *c, double div, const char *frun)
 {
 	const struct vnp_run_info *ri = vnp_run_info(c->run);
 	const struct vnp_run_summary *s = c->sum;
@@ -168,7 +168,7 @@ static void print_run(struct vnp_out *o, const struct cmp *c, double div)
 	bool any = false;
 
 	vnp_out_open_object(o, NULL);
-	vnp_out_str(o, "run", "%-16s", ri->name);
+	vnp_out_str(o, "run", frun, ri->name);
 	vnp_out_int(o, "id", NULL, (long long)ri->id);
 	vnp_out_open_object(o, "labels"); /* JSON only: the text row has no room */
 	for (size_t l = 0; l < ri->nlabels; l++)
@@ -318,8 +318,7 @@ int cmd_compare(int argc, char **argv)
 		{ 0 },
 	};
 	static const char shortopts[] = ":R:l:t:b:jh";
-	struct vnp_out *o =
-		vnp_out_new(wants_json(argc, argv, shortopts, opts) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
+	struct vnp_out *o = cmd_output(argc, argv, shortopts, opts);
 	const char *db = DEFAULT_DB, *list = NULL;
 	struct vnp_run_info labels = { 0 };
 	struct vnp_analysis_opts ao;
@@ -330,6 +329,8 @@ int cmd_compare(int argc, char **argv)
 	int ch, err, ret = EXIT_OK;
 	double big = 0, div = 1;
 	const char *prefix = "";
+	size_t wrun = strlen("RUN");
+	char frun[32];
 	const char *unit = NULL;
 	bool same_unit = true;
 
@@ -419,11 +420,16 @@ int cmd_compare(int argc, char **argv)
 	if (same_unit)
 		vnp_out_text(o, " in %s%s", prefix, unit);
 	vnp_out_text(o, " (per run: see --json for each run's target series and CDF points):\n");
-	vnp_out_text(o, "%-16s %6s %6s %9s %9s %7s %9s %9s %9s %9s %9s\n", "RUN", "BINS", "N",
-		     "MEAN", "SD", "CV", "MEDIAN", "P10", "P90", "MIN", "MAX");
+	for (size_t r = 0; r < n; r++)
+		if (strlen(vnp_run_info(c[r].run)->name) > wrun)
+			wrun = strlen(vnp_run_info(c[r].run)->name);
+	vnp_out_lcol(frun, sizeof(frun), wrun, "");
+	vnp_out_text(o, frun, "RUN");
+	vnp_out_text(o, " %6s %6s %9s %9s %7s %9s %9s %9s %9s %9s\n", "BINS", "N", "MEAN", "SD",
+		     "CV", "MEDIAN", "P10", "P90", "MIN", "MAX");
 	vnp_out_open_array(o, "runs");
 	for (size_t r = 0; r < n; r++)
-		print_run(o, &c[r], same_unit ? div : 1);
+		print_run(o, &c[r], same_unit ? div : 1, frun);
 	vnp_out_close_array(o);
 	vnp_out_close_object(o);
 	if (!vnp_out_is_json(o)) {

@@ -127,7 +127,7 @@ int cmd_experiment(int argc, char **argv)
 		{ 0 },
 	};
 	static const char shortopts[] = ":d:i:o:T:qjh";
-	struct vnp_out *o = vnp_out_new(wants_json(argc, argv, shortopts, opts) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
+	struct vnp_out *o = cmd_output(argc, argv, shortopts, opts);
 	struct vnp_experiment_opts eo = {
 		.interval = 0.1, .db = DEFAULT_DB,
 		.tb = { .vms = 8, .sw = "bridge", .link_rate = "10gbit" },
@@ -138,6 +138,8 @@ int cmd_experiment(int argc, char **argv)
 	char prefix[64], *end;
 	const char *si;
 	double big = 0, div;
+	size_t wrun = strlen("RUN"), wlab = strlen("PATTERN");
+	char frun[32], flab[32];
 	const char *patterns = "A,B,C,D,E,F";
 	int c, n, ret = EXIT_OK;
 	long v;
@@ -321,21 +323,31 @@ int cmd_experiment(int argc, char **argv)
 	}
 	/* one scale for both tables, by the largest value shown */
 	for (int i = 0; i < n; i++)
-		big = fmax(big, fmax(fabs(rows[i].p90), fmax(fabs(rows[i].median), fabs(rows[i].vm_max))));
+		big = fmax(big, fmax(fmax(fabs(rows[i].p90), fabs(rows[i].median)),
+				     fabs(rows[i].vm_max)));
 	div = vnp_out_si(big, &si);
 	vnp_out_open_object(o, NULL);
 	vnp_out_str(o, "experiment", NULL, eo.staged ? "staged" : "patterns");
 	vnp_out_str(o, "db", NULL, eo.db);
-	vnp_out_text(o, "%-28s %-10s %4s %4s %10s %10s %10s %18s\n", "RUN",
-		     eo.staged ? "STEP" : "PATTERN", "COMM", "LOAD", "MEDIAN", "P10", "P90",
+	/* the name columns as wide as their widest cell */
+	for (int i = 0; i < n; i++) {
+		if (strlen(rows[i].run) > wrun)
+			wrun = strlen(rows[i].run);
+		if (strlen(rows[i].label) > wlab)
+			wlab = strlen(rows[i].label);
+	}
+	vnp_out_text(o, vnp_out_lcol(frun, sizeof(frun), wrun, " "), "RUN");
+	vnp_out_text(o, vnp_out_lcol(flab, sizeof(flab), wlab, " "),
+		     eo.staged ? "STEP" : "PATTERN");
+	vnp_out_text(o, "%4s %4s %10s %10s %10s %18s\n", "COMM", "LOAD", "MEDIAN", "P10", "P90",
 		     "PER-VM MEAN");
 	vnp_out_open_array(o, "rows");
 	for (int i = 0; i < n; i++) {
 		struct vnp_experiment_row *r = &rows[i];
 
 		vnp_out_open_object(o, NULL);
-		vnp_out_str(o, "run", "%-28s ", r->run);
-		vnp_out_str(o, eo.staged ? "step" : "pattern", "%-10s ", r->label);
+		vnp_out_str(o, "run", frun, r->run);
+		vnp_out_str(o, eo.staged ? "step" : "pattern", flab, r->label);
 		vnp_out_int(o, "comm", "%4lld ", r->comm);
 		vnp_out_int(o, "load", "%4lld ", r->load);
 		vnp_out_double(o, "median_bps", NULL, r->median);

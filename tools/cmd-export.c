@@ -91,7 +91,7 @@ int cmd_export(int argc, char **argv)
 		{ 0 },
 	};
 	static const char shortopts[] = ":r:f:jh";
-	struct vnp_out *o = vnp_out_new(wants_json(argc, argv, shortopts, opts) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
+	struct vnp_out *o = cmd_output(argc, argv, shortopts, opts);
 	const char *db = DEFAULT_DB, *sel = NULL, *format = NULL;
 	struct vnp_run_info *infos = NULL;
 	struct vnp_store *st = NULL;

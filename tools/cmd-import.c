@@ -218,8 +218,7 @@ int cmd_import(int argc, char **argv)
 		{ 0 },
 	};
 	static const char shortopts[] = ":f:o:r:i:b:B:l:jh";
-	struct vnp_out *o =
-		vnp_out_new(wants_json(argc, argv, shortopts, opts) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
+	struct vnp_out *o = cmd_output(argc, argv, shortopts, opts);
 	const char *db = DEFAULT_DB, *format = "auto", *name = NULL, *into = NULL;
 	const char *by[8];
 	struct vnp_import_opts io = { 0 };

@@ -83,7 +83,7 @@ int cmd_list(int argc, char **argv)
 		{ 0 },
 	};
 	static const char shortopts[] = ":jh";
-	struct vnp_out *o = vnp_out_new(wants_json(argc, argv, shortopts, opts) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
+	struct vnp_out *o = cmd_output(argc, argv, shortopts, opts);
 	const char *glob = NULL, *dir;
 	char **names = NULL;
 	size_t n = 0;

@@ -26,7 +26,7 @@ int cmd_probe(int argc, char **argv)
 		{ 0 },
 	};
 	static const char shortopts[] = ":jh";
-	struct vnp_out *o = vnp_out_new(wants_json(argc, argv, shortopts, opts) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
+	struct vnp_out *o = cmd_output(argc, argv, shortopts, opts);
 	struct vnp_capability caps[32];
 	size_t n;
 	int c, ret = EXIT_OK;

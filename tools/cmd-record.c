@@ -108,7 +108,7 @@ int cmd_record(int argc, char **argv)
 		{ 0 },
 	};
 	static const char shortopts[] = "+:e:p:B:P::R::f:b:T:i:d:o:r:l:qjh";
-	struct vnp_out *o = vnp_out_new(wants_json(argc, argv, shortopts, opts) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
+	struct vnp_out *o = cmd_output(argc, argv, shortopts, opts);
 	struct vnp_run_info info = { 0 };
 	struct vnp_record_opts ro = { .interval_s = 0.1, .db = DEFAULT_DB, .info = &info };
 	struct vnp_record_result res;

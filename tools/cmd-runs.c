@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 static const char help[] =
@@ -39,11 +40,12 @@ int cmd_runs(int argc, char **argv)
 		{ 0 },
 	};
 	static const char shortopts[] = ":jh";
-	struct vnp_out *o = vnp_out_new(wants_json(argc, argv, shortopts, opts) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
+	struct vnp_out *o = cmd_output(argc, argv, shortopts, opts);
 	const char *db = DEFAULT_DB;
 	struct vnp_run_info *runs = NULL;
 	struct vnp_store *st;
-	size_t n = 0;
+	size_t n = 0, wname = strlen("NAME");
+	char fname[32];
 	int c, err, ret = EXIT_OK;
 
 	opterr = 0;
@@ -73,9 +75,15 @@ int cmd_runs(int argc, char **argv)
 		ret = vnp_out_err(o, EXIT_FAIL, "%s", lib_err(err));
 		goto out;
 	}
+	for (size_t i = 0; i < n; i++)
+		if (strlen(runs[i].name) > wname)
+			wname = strlen(runs[i].name);
+	vnp_out_lcol(fname, sizeof(fname), wname, " ");
 	vnp_out_open_array(o, NULL);
-	vnp_out_text(o, "%4s  %-24s %-11s %7s %8s %6s  %-19s  %s\n", "ID", "NAME", "STATUS", "BINS",
-		     "BIN_S", "SERIES", "START", "LABELS");
+	vnp_out_text(o, "%4s  ", "ID");
+	vnp_out_text(o, fname, "NAME");
+	vnp_out_text(o, "%-11s %7s %8s %6s  %-19s  %s\n", "STATUS", "BINS", "BIN_S", "SERIES",
+		     "START", "LABELS");
 	for (size_t i = 0; i < n; i++) {
 		const struct vnp_run_info *ri = &runs[i];
 		char when[32];
@@ -83,7 +91,7 @@ int cmd_runs(int argc, char **argv)
 		fmt_time(ri->start_wall, when, sizeof(when));
 		vnp_out_open_object(o, NULL);
 		vnp_out_int(o, "id", "%4lld  ", (long long)ri->id);
-		vnp_out_str(o, "name", "%-24s ", ri->name);
+		vnp_out_str(o, "name", fname, ri->name);
 		vnp_out_str(o, "status", "%-11s ", vnp_run_status_str(ri->status));
 		vnp_out_int(o, "bins", "%7lld ", (long long)ri->nbins);
 		vnp_out_double(o, "bin_s", "%8g ", ri->bin_s);

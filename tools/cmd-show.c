@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 static const char help[] =
 	"Usage: vnetprof show [DB] [--run R] [--json]\n"
@@ -27,12 +28,14 @@ int cmd_show(int argc, char **argv)
 		{ 0 },
 	};
 	static const char shortopts[] = ":r:jh";
-	struct vnp_out *o = vnp_out_new(wants_json(argc, argv, shortopts, opts) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
+	struct vnp_out *o = cmd_output(argc, argv, shortopts, opts);
 	const char *db = DEFAULT_DB, *sel = NULL;
 	struct vnp_store *st = NULL;
 	struct vnp_run *run = NULL;
 	const struct vnp_run_info *ri;
 	int64_t flagged[3] = { 0 }, nbins = 0;
+	size_t wname = strlen("SERIES");
+	char fname[32];
 	int c, ret = EXIT_OK;
 
 	opterr = 0;
@@ -89,8 +92,14 @@ int cmd_show(int argc, char **argv)
 	vnp_out_text(o, "  labels: ");
 	print_labels(o, ri);
 	vnp_out_nl(o);
-	vnp_out_text(o, "\n%-64s %-7s %-9s %-9s %6s %14s %12s %12s %12s\n", "SERIES", "KIND", "UNIT",
-		     "ROLE", "BINS", "TOTAL", "MEAN/BIN", "MIN", "MAX");
+	for (size_t s = 0; s < vnp_run_nseries(run); s++)
+		if (strlen(vnp_run_series(run, s)->name) > wname)
+			wname = strlen(vnp_run_series(run, s)->name);
+	vnp_out_lcol(fname, sizeof(fname), wname, " ");
+	vnp_out_text(o, "\n");
+	vnp_out_text(o, fname, "SERIES");
+	vnp_out_text(o, "%-7s %-9s %-9s %6s %14s %12s %12s %12s\n", "KIND", "UNIT", "ROLE", "BINS",
+		     "TOTAL", "MEAN/BIN", "MIN", "MAX");
 	vnp_out_open_array(o, "series");
 	for (size_t s = 0; s < vnp_run_nseries(run); s++) {
 		const struct vnp_series_info *si = vnp_run_series(run, s);
@@ -108,7 +117,7 @@ int cmd_show(int argc, char **argv)
 			hi = fmax(hi, v);
 		}
 		vnp_out_open_object(o, NULL);
-		vnp_out_str(o, "name", "%-64s ", si->name);
+		vnp_out_str(o, "name", fname, si->name);
 		vnp_out_str(o, "kind", "%-7s ", vnp_kind_str(si->kind));
 		vnp_out_str(o, "unit", "%-9s ", si->unit);
 		vnp_out_str(o, "role", "%-9s ", vnp_role_str(si->role));

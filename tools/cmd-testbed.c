@@ -75,7 +75,7 @@ int cmd_testbed(int argc, char **argv)
 		{ 0 },
 	};
 	static const char shortopts[] = ":v:s:c:r:jh";
-	struct vnp_out *o = vnp_out_new(wants_json(argc, argv, shortopts, opts) ? VNP_OUT_JSON : VNP_OUT_TEXT, stdout);
+	struct vnp_out *o = cmd_output(argc, argv, shortopts, opts);
 	struct vnp_testbed_opts to = { .vms = 8, .sw = "bridge" };
 	const char *verb;
 	sigset_t mask, old;

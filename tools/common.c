@@ -58,6 +58,13 @@ bool wants_json(int argc, char **argv, const char *shortopts, const struct optio
 	return json;
 }
 
+struct vnp_out *cmd_output(int argc, char **argv, const char *shortopts,
+			   const struct option *longopts)
+{
+	return vnp_out_new(wants_json(argc, argv, shortopts, longopts) ? VNP_OUT_JSON : VNP_OUT_TEXT,
+			   stdout);
+}
+
 const char *lib_err(int err)
 {
 	const char *m = vnp_errmsg();

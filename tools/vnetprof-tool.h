@@ -45,6 +45,9 @@ extern bool global_json;
  * not --json.
  */
 bool wants_json(int argc, char **argv, const char *shortopts, const struct option *longopts);
+/* the command's output on stdout: JSON if wants_json(), else text */
+struct vnp_out *cmd_output(int argc, char **argv, const char *shortopts,
+			   const struct option *longopts);
 
 /* the message for a failed library call: vnp_errmsg() or strerror */
 const char *lib_err(int err);

@@ -273,3 +273,9 @@ double vnp_out_si(double big, const char **prefix)
 	*prefix = "";
 	return 1;
 }
+
+const char *vnp_out_lcol(char *buf, size_t size, size_t width, const char *after)
+{
+	snprintf(buf, size, "%%-%zus%s", width, after);
+	return buf;
+}

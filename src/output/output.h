@@ -58,6 +58,14 @@ int vnp_out_err(struct vnp_out *o, int status, const char *fmt, ...)
  */
 double vnp_out_si(double big, const char **prefix);
 
+/*
+ * vnp_out_lcol() - the format of a left-aligned text column @width wide (the
+ * widest of its cells and its header, which the caller measures), then
+ * @after: "%-{width}s{after}" into @buf, which it returns. A value wider than
+ * a fixed column would push every later column right.
+ */
+const char *vnp_out_lcol(char *buf, size_t size, size_t width, const char *after);
+
 /* JSON string escaping, for writers that stream (export) */
 void vnp_json_string(FILE *fp, const char *s);
 
