@@ -107,7 +107,7 @@ need_root() {
 # SECONDS (may be fractional) have passed (1). For a state to be reached, never a fixed sleep.
 wait_for() {
 	local end
-	end=$(($(date +%s%N) + $(awk -v s="$1" 'BEGIN { printf "%d", s * 1e9 }')))
+	end=$(($(date +%s%N) + $(awk -v s="$1" 'BEGIN { printf "%.0f", s * 1e9 }')))
 	shift
 	until "$@"; do
 		[ "$(date +%s%N)" -lt "$end" ] || return 1
