@@ -1092,6 +1092,8 @@ int vnp_record(const struct vnp_record_opts *o, struct vnp_record_result *res)
 	sigset_t mask;
 	double t0, bin = o->interval_s, end_t = o->duration_s;
 	int64_t k_next = 0, flush_every, since_flush = 0;
+	/* with -d, the bin the duration ends in */
+	int64_t last_k = end_t ? (int64_t)ceil(end_t / bin - 1e-6) - 1 : 0;
 	enum vnp_run_status status = VNP_RUN_COMPLETE;
 	double last_progress = 0;
 	int err = 0;
@@ -1222,15 +1224,23 @@ int vnp_record(const struct vnp_record_opts *o, struct vnp_record_result *res)
 		}
 		now = vnp_now_mono();
 		t = now - t0;
-		/* the bin whose end has passed last; later than k_next if we slept long */
-		kb = (int64_t)floor(t / bin + 1e-6) - 1;
-		if (partial || kb < k_next)
+		/*
+		 * The bin whose end has passed last (later than k_next if we slept
+		 * long); on a signal, the bin in progress, which may also be past
+		 * k_next if deadlines went by unread. With -d, never past the
+		 * duration's last bin, however late the last wake-up.
+		 */
+		kb = (int64_t)floor(t / bin + 1e-6) - (partial ? 0 : 1);
+		if (end_t && kb > last_k)
+			kb = last_k;
+		if (kb < k_next)
 			kb = k_next;
 		r->kb = kb;
 		err = read_all(r, &flags, false);
 		if (err)
 			break;
-		if (kb > k_next)
+		/* late: it holds what the bins skipped (or, clamped, what came after) */
+		if (kb > k_next || t >= (double)(kb + 2) * bin - 1e-6)
 			flags |= VNP_BIN_LATE;
 		if (end_t && t >= end_t - 1e-6)
 			stop = true;
