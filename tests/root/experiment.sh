@@ -8,11 +8,27 @@ need_root
 cd "$T_TMP"
 V=$VNETPROF
 t_on_exit "$V testbed down >/dev/null 2>&1"
+# the experiment's workload (iperf3, yes) runs in the testbed's namespaces:
+# any left is in one of those, or in a namespace deleted under it; not in
+# ours, nor in another test's (the load beside this test may run yes too)
+workload_left() {
+	local host named p ns
+	host=$(stat -L -c %i /proc/self/ns/net)
+	named=$(for n in /run/netns/*; do case ${n##*/} in vnptb*) ;; *) stat -L -c %i "$n" ;; esac; done 2>/dev/null)
+	for p in $(pgrep -x 'iperf3|yes'); do
+		ns=$(stat -L -c %i "/proc/$p/ns/net" 2>/dev/null) || continue
+		[ "$ns" = "$host" ] || grep -qx "$ns" <<<"$named" || echo "$p"
+	done | wc -l
+}
 leftovers() {
 	{ ip netns list | grep -c '^vnptb' ; ip -o link show | grep -c ': vnptb' ;
 	  ls -d /sys/fs/cgroup/*/vnetprof* /sys/fs/cgroup/unified/vnetprof* 2>/dev/null | wc -l ;
-	  pgrep -x 'iperf3|yes' | wc -l ; } | awk '{ t += $1 } END { print t }'
+	  workload_left ; } | awk '{ t += $1 } END { print t }'
 }
+# bins of run NAME in e.db (the recorder flushes them once a second)
+nbins() { sqlite3 -cmd '.timeout 5000' e.db "select count(*) from bins b join runs r on r.id = b.run_id where r.name = '$1'" 2>/dev/null; }
+# N bins of run NAME flushed, or PID gone
+flushed() { [ "$(nbins "$1")" -ge "$2" ] 2>/dev/null || ! kill -0 "$3" 2>/dev/null; }
 before=$(tracefs_state)
 check "nothing of the testbed before" [ "$(leftovers)" = 0 ]
 
@@ -34,17 +50,22 @@ for p in A E; do
 	nvm=$(sqlite3 e.db "select count(*) from series s join runs r on r.id = s.run_id where r.name = 't-pattern-$p' and s.name like 'iperf3_bits{vm=%,side=\"receiver\"}'")
 	check "t-pattern-$p: one receiver series per sending VM ($nvm)" [ "$nvm" = $comm ]
 	# the same traffic, measured twice: NIC bytes (with headers) vs iperf3 payload bits,
-	# per whole second (10 bins), the first and last second left out. Tolerance
-	# 0.85..1.15: the headers add about 4 %, and iperf3's intervals are placed by
-	# the client's launch time, which lags its connection by up to ~0.1 s when
-	# the CPUs are loaded (measured worst: 0.92)
+	# seconds 1 to 4 (10 bins each; the first and last second left out). In
+	# total within 0.9..1.15: the headers add about 4 %. Per second within
+	# 0.75..1.33: iperf3's intervals are placed by the client's launch time,
+	# which lags its connection when the CPUs are loaded, and a second's share
+	# then moves to its neighbour by as much as the rate changes between them
+	# (measured worst: 0.92 on a quiet host, 0.915 and 1.235 beside other jobs)
 	"$V" export e.db --run "t-pattern-$p" --format csv > $p.csv
+	rc=$?
+	check "t-pattern-$p: export exits 0 ($rc)" [ "$rc" = 0 ]
 	ratios=$(awk -F, 'NR > 1 { s = int($(NF - 2) + 1e-9) }
 		index($0, "netdev_bytes{dev=\"\"vnptb-nic0\"\",dir=\"\"tx") { nic[s] += $NF * 8 }
 		index($0, "iperf3_bits") { ip[s] += $NF }
-		END { for (s = 1; s <= 4; s++) printf "%.3f ", nic[s] / ip[s] }' $p.csv)
-	check "t-pattern-$p: NIC bits / iperf3 bits per second within 0.85..1.15 ($ratios)" \
-		awk -v r="$ratios" 'BEGIN { n = split(r, a, " "); for (i = 1; i <= n; i++) if (a[i] < 0.85 || a[i] > 1.15) exit 1; exit n != 4 }'
+		END { for (s = 1; s <= 4; s++) { printf "%.3f ", nic[s] / ip[s]; n += nic[s]; i += ip[s] }; printf "%.3f", n / i }' $p.csv)
+	check "t-pattern-$p: NIC bits / iperf3 bits in seconds 1..4, and in total (last), within 0.75..1.33, 0.9..1.15 ($ratios)" \
+		awk -v r="$ratios" 'BEGIN { n = split(r, a, " "); if (n != 5 || a[5] < 0.9 || a[5] > 1.15) exit 1
+			for (i = 1; i <= 4; i++) if (a[i] < 0.75 || a[i] > 1.33) exit 1 }'
 done
 
 run "$V" experiment staged --duration 12s --step 4s --vms 3 -o e.db --run-prefix st --json -q
@@ -56,21 +77,29 @@ med=$(/usr/bin/python3 -c 'import json,sys; print(" ".join(str(r["median_bps"]) 
 check "staged: receiver throughput with 2 loaded VMs is below that with none ($med)" \
 	awk -v m="$med" 'BEGIN { split(m, a, " "); exit !(a[3] < a[1]) }'
 # each VM's CPU time: vm2 runs two yes from 4 s on, vm3 from 8 s on, on two
-# CPUs shared with the sender: idle before, a busy VM's share after
+# CPUs shared with the sender: idle before, a busy VM's share after. That
+# share depends on what else the host runs (the testbed's cgroup competes
+# with it: measured 0.2 CPUs beside other jobs, about 1 on a quiet host), so
+# what holds on any host is nothing before and a clear share after.
 "$V" export e.db --run st-staged --format csv > st.csv
+rc=$?
+check "staged: export exits 0 ($rc)" [ "$rc" = 0 ]
 vcpu() { # VM FROM TO: its CPU per second over [FROM, TO)
 	awk -F, -v s="vm_cpu_seconds{vm=\"\"$1\"\"}" -v a="$2" -v b="$3" \
 		'index($0, s) && $(NF-2) >= a && $(NF-2) < b { t += $NF } END { printf "%.3f", t / (b - a) }' st.csv
 }
 v2a=$(vcpu vm2 0.5 3.5); v2b=$(vcpu vm2 4.5 7.5); v3b=$(vcpu vm3 4.5 7.5); v3c=$(vcpu vm3 8.5 11.5)
 check "staged: vm2's CPU rises when its load starts ($v2a -> $v2b CPUs), vm3's at its step ($v3b -> $v3c)" \
-	awk -v a="$v2a" -v b="$v2b" -v c="$v3b" -v d="$v3c" 'BEGIN { exit !(a < 0.05 && b > 0.4 && c < 0.05 && d > 0.3) }'
+	awk -v a="$v2a" -v b="$v2b" -v c="$v3b" -v d="$v3c" 'BEGIN { exit !(a < 0.05 && b > 0.1 && c < 0.05 && d > 0.1) }'
 check "nothing left after staged" [ "$(leftovers)" = 0 ]
 
 # Ctrl-C in the middle: exit 130, the run interrupted with its bins, nothing left
+# (once the run has flushed two seconds of bins, whatever the set-up took)
 "$V" experiment staged --duration 30s --step 5s --vms 3 -o e.db --run-prefix int -q > int.out 2>&1 &
 pid=$!
-sleep 6
+wait_for 120 flushed int-staged 20 $pid
+seen=$(nbins int-staged)
+check "SIGINT: the staged run was recording ($seen bins flushed)" [ "${seen:-0}" -ge 20 ]
 kill -INT $pid
 wait $pid
 rc=$?
@@ -78,19 +107,29 @@ check "SIGINT: exit 130 ($rc: $(cat int.out))" [ "$rc" = 130 ]
 check "SIGINT: nothing left (testbed, workload)" [ "$(leftovers)" = 0 ]
 st=$(sqlite3 e.db "select status from runs where name = 'int-staged'")
 check "SIGINT: the run is kept, interrupted ($st)" [ "$st" = interrupted ]
-"$V" experiment patterns --patterns B --duration 20s -o e.db --run-prefix int2 -q > /dev/null 2>&1 &
+kept=$(nbins int-staged)
+check "SIGINT: with the $seen bins flushed before the signal, and more ($kept)" [ "${kept:-0}" -gt "${seen:-0}" ]
+# SIGTERM once the set-up has made the testbed's first namespace: the
+# experiment has its signals blocked by then, and acts on them between steps
+"$V" experiment patterns --patterns B --duration 20s -o e.db --run-prefix int2 -q > int2.out 2>&1 &
 pid=$!
-sleep 0.4
+begun() { [ -e /run/netns/vnptb-remote ] || ! kill -0 $pid 2>/dev/null; }
+wait_for 60 begun
 kill -TERM $pid
 wait $pid
+rc=$?
+check "SIGTERM during set-up: exit 130 ($rc: $(cat int2.out))" [ "$rc" = 130 ]
 check "SIGTERM during set-up: nothing left" [ "$(leftovers)" = 0 ]
+check "SIGTERM during set-up: no run recorded ($(nbins int2-pattern-B) bins)" [ "$(nbins int2-pattern-B)" = 0 ]
 
 # a recorder held up (SIGSTOP for 0.4 s) skips bins and flags the next one
 # late; the iperf3 series added afterwards must follow: a value in every bin
 # the run has, none in a bin it does not, and still the NIC's bits in total
 "$V" experiment patterns --patterns A --duration 4s -o e.db --run-prefix stop -q > /dev/null 2>&1 &
 pid=$!
-until [ "$(sqlite3 e.db "select count(*) from bins b join runs r on r.id = b.run_id where r.name = 'stop-pattern-A'" 2>/dev/null)" -ge 12 ] 2>/dev/null; do sleep 0.1; done
+wait_for 120 flushed stop-pattern-A 12 $pid
+check "the run to hold up is recording ($(nbins stop-pattern-A) bins)" [ "$(nbins stop-pattern-A)" -ge 12 ]
+# at least 0.4 s (more on a slow machine: bins are skipped all the same)
 kill -STOP $pid; sleep 0.4; kill -CONT $pid
 wait $pid
 rc=$?

@@ -6,7 +6,8 @@ need_root
 cd "$T_TMP"
 before=$(tracefs_state)
 V=$VNETPROF
-"$V" record -q -o r.db --run keep -e sched:sched_switch -d 300ms >/dev/null
+run "$V" record -q -o r.db --run keep -e sched:sched_switch -d 300ms
+check "a run to keep records (rc=$RC $ERR)" [ "$RC" = 0 ]
 snap() { sqlite3 r.db "select count(*) from runs; select count(*) from bins; select count(*) from samples"; }
 s0=$(snap)
 
