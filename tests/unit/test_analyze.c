@@ -168,6 +168,9 @@ static double noise(unsigned *s)
 
 #define N 400
 
+/* the known run's series (known_run()) */
+static double k_t[N], k_lead[N], k_mirror[N], k_rnd[N], k_flat[N], k_nothing[N];
+
 /*
  * A run with a known answer: the target falls at bin 200; "lead" is the
  * target two bins early (r = 1 at lag +2), "mirror" its negative (r = -1 at
@@ -175,28 +178,151 @@ static double noise(unsigned *s)
  */
 static struct vnp_run *known_run(void)
 {
-	static double t[N], lead[N], mirror[N], rnd[N], flat[N], nothing[N];
 	struct vnp_run *run = mkrun("known", 0.5, N);
 	unsigned s = 1;
 
 	for (int k = 0; k < N; k++) {
-		t[k] = (k < 200 ? 5.6875e8 : 3.5625e8) + 2e7 * noise(&s); /* bytes per 0.5 s */
-		rnd[k] = noise(&s);
-		flat[k] = 7;
-		nothing[k] = NAN;
+		k_t[k] = (k < 200 ? 5.6875e8 : 3.5625e8) + 2e7 * noise(&s); /* bytes per 0.5 s */
+		k_rnd[k] = noise(&s);
+		k_flat[k] = 7;
+		k_nothing[k] = NAN;
 	}
 	for (int k = 0; k < N; k++) {
-		lead[k] = k + 2 < N ? 3 * t[k + 2] / 1000 + 10 : 0;
-		mirror[k] = 1e9 - t[k];
+		k_lead[k] = k + 2 < N ? 3 * k_t[k + 2] / 1000 + 10 : 0;
+		k_mirror[k] = 1e9 - k_t[k];
 	}
-	add(run, "netdev_bytes{dev=\"nic0\",dir=\"rx\"}", t, N);
-	add(run, "function_calls{function=\"lead\"}", lead, N);
-	add(run, "function_calls{function=\"mirror\"}", mirror, N);
-	add(run, "function_calls{function=\"noise\"}", rnd, N);
-	add(run, "function_calls{function=\"flat\"}", flat, N);
-	add(run, "function_calls{function=\"void\"}", nothing, N);
-	add(run, "cpu_seconds{mode=\"user\"}", rnd, N); /* context: not ranked */
+	add(run, "netdev_bytes{dev=\"nic0\",dir=\"rx\"}", k_t, N);
+	add(run, "function_calls{function=\"lead\"}", k_lead, N);
+	add(run, "function_calls{function=\"mirror\"}", k_mirror, N);
+	add(run, "function_calls{function=\"noise\"}", k_rnd, N);
+	add(run, "function_calls{function=\"flat\"}", k_flat, N);
+	add(run, "function_calls{function=\"void\"}", k_nothing, N);
+	add(run, "cpu_seconds{mode=\"user\"}", k_rnd, N); /* context: not ranked */
 	return run;
+}
+
+/*
+ * References, computed here from the known series with the textbook
+ * formulas (docs/analysis.md), to compare with the library's to 1e-9
+ */
+
+/* Pearson's r of x[k] against y[k + lag] over the pairs where both have a value */
+static double pearson_ref(const double *x, const double *y, int64_t n, long lag, int64_t *used)
+{
+	double mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
+	int64_t m = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (int64_t k = 0; k < n; k++) {
+			double a, b;
+
+			if (k + lag < 0 || k + lag >= n || isnan(x[k]) || isnan(y[k + lag]))
+				continue;
+			a = x[k];
+			b = y[k + lag];
+			if (!pass) {
+				mx += a;
+				my += b;
+				m++;
+			} else {
+				sxy += (a - mx) * (b - my);
+				sxx += (a - mx) * (a - mx);
+				syy += (b - my) * (b - my);
+			}
+		}
+		if (!pass) {
+			mx /= (double)m;
+			my /= (double)m;
+		}
+	}
+	if (used)
+		*used = m;
+	return sxy / sqrt(sxx * syy);
+}
+
+/* the best lag in +-max: largest |r|, the lag nearest 0 among equals, then the negative */
+static long best_lag_ref(const double *x, const double *y, int64_t n, long max, double *r)
+{
+	long best = 0;
+
+	*r = pearson_ref(x, y, n, 0, NULL);
+	for (long d = 1; d <= max; d++)
+		for (int sgn = -1; sgn <= 1; sgn += 2) {
+			int64_t used;
+			double rl = pearson_ref(x, y, n, sgn * d, &used);
+
+			if (used >= 3 && fabs(rl) > fabs(*r) + 1e-12) {
+				*r = rl;
+				best = sgn * d;
+			}
+		}
+	return best;
+}
+
+/* Spearman's rho: r of the ranks among the pairs used, ties given their mean rank */
+static double spearman_ref(const double *x, const double *y, int64_t n)
+{
+	static double px[N], py[N], rx[N], ry[N];
+	int64_t m = 0;
+
+	for (int64_t k = 0; k < n; k++)
+		if (!isnan(x[k]) && !isnan(y[k])) {
+			px[m] = x[k];
+			py[m++] = y[k];
+		}
+	for (int64_t i = 0; i < m; i++) {
+		double lx = 0, ex = 0, ly = 0, ey = 0;
+
+		for (int64_t j = 0; j < m; j++) {
+			lx += px[j] < px[i];
+			ex += px[j] == px[i];
+			ly += py[j] < py[i];
+			ey += py[j] == py[i];
+		}
+		rx[i] = lx + (ex + 1) / 2; /* ranks from 1 */
+		ry[i] = ly + (ey + 1) / 2;
+	}
+	return pearson_ref(rx, ry, m, 0, NULL);
+}
+
+/* the trailing moving average over w bins; NaN where the window is short or holds a NaN */
+static void sma_ref(const double *x, int64_t n, long w, double *out)
+{
+	for (int64_t k = 0; k < n; k++) {
+		double sum = 0;
+
+		out[k] = NAN;
+		if (k + 1 < w)
+			continue;
+		for (int64_t i = k + 1 - w; i <= k; i++)
+			sum += x[i];
+		out[k] = sum / (double)w; /* NaN if any is */
+	}
+}
+
+/* the mean and sample standard deviation of the values in [k0, k1) that are present */
+static void mean_sd_ref(const double *x, int64_t k0, int64_t k1, double *mean, double *sd)
+{
+	double sum = 0, ss = 0;
+	int64_t m = 0;
+
+	for (int64_t k = k0; k < k1; k++)
+		if (!isnan(x[k])) {
+			sum += x[k];
+			m++;
+		}
+	*mean = sum / (double)m;
+	for (int64_t k = k0; k < k1; k++)
+		if (!isnan(x[k]))
+			ss += (x[k] - *mean) * (x[k] - *mean);
+	*sd = sqrt(ss / (double)(m - 1));
+}
+
+/* |got - want| <= 1e-9 relative to |want| (absolute below 1) */
+static void near(const char *what, double got, double want)
+{
+	if (!(fabs(got - want) <= 1e-9 * fmax(1, fabs(want))))
+		fail_msg("%s: %.17g, computed here %.17g", what, got, want);
 }
 
 static void test_analyze(void **state)
@@ -205,6 +331,7 @@ static void test_analyze(void **state)
 	struct vnp_analysis_opts o;
 	struct vnp_analysis *a;
 	const struct vnp_indicator *ind;
+	static double ty[N], xs[5][N];
 
 	(void)state;
 	vnp_analysis_opts_init(&o);
@@ -220,6 +347,56 @@ static void test_analyze(void **state)
 	assert_true(isnan(a->target_values[N - 1]));
 	assert_true(a->target_values[0] == vnp_run_get(run, 0, 0) * 8 / 0.5);
 	assert_int_equal(a->nind, 5);
+
+	/*
+	 * The references: the target in bit/s (bytes * 8 / 0.5 s), every series
+	 * without its last bin (partial: left out)
+	 */
+	for (int k = 0; k < N; k++) {
+		ty[k] = k < N - 1 ? k_t[k] * 16 : NAN;
+		xs[0][k] = k < N - 1 ? k_mirror[k] : NAN;
+		xs[1][k] = k < N - 1 ? k_lead[k] : NAN;
+		xs[2][k] = k < N - 1 ? k_rnd[k] : NAN;
+		xs[3][k] = k < N - 1 ? k_flat[k] : NAN;
+		xs[4][k] = NAN;
+	}
+	for (int k = 0; k < N; k++)
+		if (isnan(ty[k]) ? !isnan(a->target_values[k]) : a->target_values[k] != ty[k])
+			fail_msg("target bin %d: %.17g, wanted %.17g", k, a->target_values[k], ty[k]);
+	/* r, Spearman's rho, the best lag and its r, against the references */
+	for (int i = 0; i < 3; i++) {
+		char what[160];
+		double rb;
+		long lag = best_lag_ref(xs[i], ty, N, 20, &rb);
+		int64_t used;
+		double r = pearson_ref(xs[i], ty, N, 0, &used);
+
+		ind = &a->ind[i];
+		snprintf(what, sizeof(what), "%s pearson", ind->name);
+		near(what, ind->pearson.v, r);
+		assert_int_equal(ind->pearson.n, used);
+		assert_int_equal(used, N - 1);
+		snprintf(what, sizeof(what), "%s spearman", ind->name);
+		near(what, ind->spearman.v, spearman_ref(xs[i], ty, N));
+		snprintf(what, sizeof(what), "%s best", ind->name);
+		assert_int_equal(ind->best_lag, lag);
+		near(what, ind->best.v, rb);
+		/* Fisher's interval, n - 3 = 396 */
+		snprintf(what, sizeof(what), "%s ci_lo", ind->name);
+		if (fabs(r) < 1) {
+			near(what, ind->ci_lo.v, tanh(atanh(r) - 1.959963984540054 / sqrt(N - 4.0)));
+			near(what, ind->ci_hi.v, tanh(atanh(r) + 1.959963984540054 / sqrt(N - 4.0)));
+		}
+		/* both smoothed over 10 s = 20 bins */
+		{
+			static double sx[N], sy[N];
+
+			sma_ref(xs[i], N, 20, sx);
+			sma_ref(ty, N, 20, sy);
+			snprintf(what, sizeof(what), "%s pearson_sma", ind->name);
+			near(what, ind->pearson_sma.v, pearson_ref(sx, sy, N, 0, NULL));
+		}
+	}
 
 	ind = &a->ind[0];
 	assert_string_equal(ind->name, "function_calls{function=\"mirror\"}");
@@ -249,12 +426,32 @@ static void test_analyze(void **state)
 	explain_is(&a->ind[4].spearman, "undefined, because the indicator has no values");
 	explain_is(&a->ind[4].pearson_sma, "undefined, because the indicator has no values");
 
-	/* one cut, at bin 200 (t = 100 s), within one bin */
+	/*
+	 * One cut, at bin 200 (t = 100 s) exactly: the step (2.1e8 bytes) is ten
+	 * times the noise's whole range (2e7), so any other cut costs more
+	 */
 	assert_int_equal(a->nseg, 2);
-	assert_true(llabs(a->seg[1].k0 - 200) <= 1);
-	assert_true(a->seg[0].t_start == 0 && a->seg[1].t_end == 0.5 * N);
-	assert_true(fabs(a->seg[0].target_mean.v - (5.6875e8 + 1e7) * 16) < 0.02 * 9.1e9);
-	assert_true(fabs(a->seg[1].target_mean.v - (3.5625e8 + 1e7) * 16) < 0.02 * 5.7e9);
+	assert_int_equal(a->seg[0].k0, 0);
+	assert_int_equal(a->seg[0].k1, 200);
+	assert_int_equal(a->seg[1].k0, 200);
+	assert_int_equal(a->seg[1].k1, N);
+	assert_true(a->seg[0].t_start == 0 && a->seg[0].t_end == 100);
+	assert_true(a->seg[1].t_start == 100 && a->seg[1].t_end == 0.5 * N);
+	/* each segment's levels, computed here from the series */
+	for (size_t g = 0; g < 2; g++) {
+		const struct vnp_segment_info *sg = &a->seg[g];
+		double m, sd, m0, sd0;
+
+		mean_sd_ref(ty, sg->k0, sg->k1, &m, &sd);
+		near("segment target mean", sg->target_mean.v, m);
+		near("segment target sd", sg->target_sd.v, sd);
+		for (int i = 0; i < 4; i++) {
+			mean_sd_ref(xs[i], sg->k0, sg->k1, &m, &sd);
+			mean_sd_ref(xs[i], a->seg[0].k0, a->seg[0].k1, &m0, &sd0);
+			near("segment indicator mean", sg->mean[i].v, m);
+			near("segment indicator change", sg->change[i].v, (m - m0) / fabs(m0));
+		}
+	}
 	/* levels: the mirror rises as the target falls; the flat one does not move */
 	assert_true(a->seg[0].change[0].v == 0);
 	assert_true(a->seg[1].change[0].v > 0);

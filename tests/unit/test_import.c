@@ -470,6 +470,75 @@ static void test_merge(void **state)
 
 /* ---- what must be shown (3): the staged run, analysed ---------------------- */
 
+/*
+ * A counter series on the analysis bin, from the stored bins, written out
+ * here apart from the library (docs/analysis.md §1): the sum of @f stored
+ * bins, missing (NaN) when any of them has no value or is flagged partial
+ * or late; a last group of fewer than @f bins left out.
+ */
+static int64_t rebin_counter(const struct vnp_run *run, const char *name, long f, double *out)
+{
+	int s = vnp_run_find_series(run, name);
+	int64_t n = vnp_run_nbins(run) / f;
+
+	if (s < 0)
+		fail_msg("no series %s", name);
+	for (int64_t j = 0; j < n; j++) {
+		double sum = 0;
+
+		for (long i = 0; i < f; i++) {
+			int64_t k = j * f + i;
+			double v = vnp_run_get(run, (size_t)s, k);
+
+			if (isnan(v) || (vnp_run_bin_flags(run, k) & (VNP_BIN_PARTIAL | VNP_BIN_LATE))) {
+				sum = NAN;
+				break;
+			}
+			sum += v;
+		}
+		out[j] = sum;
+	}
+	return n;
+}
+
+/*
+ * Pearson's r of x[t] against y[t + lag] over the pairs where both have a
+ * value, with the pairs' own means: the textbook two-pass formula
+ */
+static double pearson_ref(const double *x, const double *y, int64_t n, long lag, int64_t *used)
+{
+	double mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
+	int64_t m = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (int64_t t = 0; t < n; t++) {
+			double a, b;
+
+			if (t + lag < 0 || t + lag >= n)
+				continue;
+			a = x[t];
+			b = y[t + lag];
+			if (isnan(a) || isnan(b))
+				continue;
+			if (!pass) {
+				mx += a;
+				my += b;
+				m++;
+			} else {
+				sxy += (a - mx) * (b - my);
+				sxx += (a - mx) * (a - mx);
+				syy += (b - my) * (b - my);
+			}
+		}
+		if (!pass) {
+			mx /= (double)m;
+			my /= (double)m;
+		}
+	}
+	*used = m;
+	return sxy / sqrt(sxx * syy);
+}
+
 static void test_staged_analysis(void **state)
 {
 	struct vnp_import_opts o = { 0 };
@@ -478,8 +547,13 @@ static void test_staged_analysis(void **state)
 	struct vnp_analysis *a = NULL;
 	struct vnp_store *st;
 	struct vnp_run *run;
+	static const char target[] = "iperf3_bits{stream=\"1\",side=\"receiver\"}";
+	static const char xmit_name[] = "tracepoint_hits{event=\"net:net_dev_xmit\"}";
+	static const char softirq_name[] = "tracepoint_hits{event=\"irq:softirq_entry\"}";
 	char path[256];
 	bool xmit = false, softirq = false;
+	double *x, *y;
+	int64_t nb;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/staged.db", tmpdir);
@@ -512,18 +586,71 @@ static void test_staged_analysis(void **state)
 	run = vnp_store_load(st, "staged");
 	assert_non_null(run);
 	assert_int_equal(vnp_analyze(run, NULL, &a), 0);
-	assert_string_equal(a->target_name, "iperf3_bits{stream=\"1\",side=\"receiver\"}");
+	assert_string_equal(a->target_name, target);
+	/* the default analysis bin, 0.5 s, on the run's stored bins */
+	assert_true(fabs(a->bin_s - 0.5) < 1e-12);
+	assert_true(fabs((double)a->factor * vnp_run_info(run)->bin_s - 0.5) < 1e-9);
+	nb = vnp_run_nbins(run) / a->factor;
+	assert_int_equal(a->n_bins, nb);
+	y = calloc((size_t)nb, sizeof(*y));
+	x = calloc((size_t)nb, sizeof(*x));
+	assert_non_null(y);
+	assert_non_null(x);
+	assert_int_equal(rebin_counter(run, target, a->factor, y), nb);
+	/* the target in bit/s: bits per analysis bin / 0.5 s */
+	for (int64_t j = 0; j < nb; j++)
+		if (isnan(y[j]) ? !isnan(a->target_values[j])
+				: fabs(a->target_values[j] - y[j] / 0.5) > 1e-9 * fabs(y[j] / 0.5))
+			fail_msg("target bin %lld: %.17g bit/s, wanted %.17g", (long long)j,
+				 a->target_values[j], y[j] / 0.5);
 	for (size_t i = 0; i < a->nind; i++) {
-		xmit |= !strcmp(a->ind[i].name, "tracepoint_hits{event=\"net:net_dev_xmit\"}") &&
-			!isnan(a->ind[i].pearson.v);
-		softirq |= !strcmp(a->ind[i].name,
-				   "tracepoint_hits{event=\"irq:softirq_entry\"}") &&
-			   !isnan(a->ind[i].pearson.v);
-		print_message("%-50s r=%.3f best=%.3f lag=%ld\n", a->ind[i].name,
-			      a->ind[i].pearson.v, a->ind[i].best.v, a->ind[i].best_lag);
+		int64_t used;
+		double r;
+		bool *seen = !strcmp(a->ind[i].name, xmit_name)	   ? &xmit
+			     : !strcmp(a->ind[i].name, softirq_name) ? &softirq
+								      : NULL;
+
+		print_message("%-50s r=%.12f best=%.3f lag=%ld n=%lld\n", a->ind[i].name,
+			      a->ind[i].pearson.v, a->ind[i].best.v, a->ind[i].best_lag,
+			      (long long)a->ind[i].pearson.n);
+		if (!seen)
+			continue;
+		*seen = true;
+		/* r of the indicator against the target, computed here from the stored bins */
+		assert_int_equal(rebin_counter(run, a->ind[i].name, a->factor, x), nb);
+		r = pearson_ref(x, y, nb, 0, &used);
+		print_message("%-50s r=%.12f computed here over %lld bins\n", "", r,
+			      (long long)used);
+		assert_true(used > 10);
+		assert_int_equal(a->ind[i].pearson.n, used);
+		if (!(fabs(a->ind[i].pearson.v - r) <= 1e-9))
+			fail_msg("%s: r = %.15f, computed here %.15f", a->ind[i].name,
+				 a->ind[i].pearson.v, r);
+		/* the best lag: the largest |r| of the lags tried, nearest 0 among equals */
+		{
+			long best = 0;
+			double rb = r;
+
+			for (long d = 1; d <= a->max_lag_bins; d++)
+				for (int sgn = -1; sgn <= 1; sgn += 2) {
+					double rl = pearson_ref(x, y, nb, sgn * d, &used);
+
+					if (used >= 3 && fabs(rl) > fabs(rb) + 1e-12) {
+						rb = rl;
+						best = sgn * d;
+					}
+				}
+			print_message("%-50s best lag %ld, r=%.12f computed here\n", "", best, rb);
+			assert_int_equal(a->ind[i].best_lag, best);
+			if (!(fabs(a->ind[i].best.v - rb) <= 1e-9))
+				fail_msg("%s: r at the best lag = %.15f, computed here %.15f",
+					 a->ind[i].name, a->ind[i].best.v, rb);
+		}
 	}
 	assert_true(xmit);
 	assert_true(softirq);
+	free(x);
+	free(y);
 	vnp_analysis_free(a);
 	vnp_run_free(run);
 	vnp_store_close(st);

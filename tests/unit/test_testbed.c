@@ -43,7 +43,10 @@ static void test_names(void **state)
 	assert_string_equal(buf, "vnptb-vm7");
 	vnp_testbed_vm_tap(7, buf, sizeof(buf));
 	assert_string_equal(buf, "vnptb-tap7");
-	assert_true(strlen("vnptb-tap32") < 16); /* IFNAMSIZ */
+	/* the longest name, of the last VM, fits IFNAMSIZ (16, with its NUL) */
+	vnp_testbed_vm_tap(VNP_TB_MAX_VMS, buf, sizeof(buf));
+	assert_string_equal(buf, "vnptb-tap32");
+	assert_true(strlen(buf) < 16);
 	vnp_testbed_vm_ip(7, buf, sizeof(buf));
 	assert_string_equal(buf, "198.18.0.17");
 	/* Table 2 of the paper */
