@@ -277,6 +277,11 @@ int vnp_writer_flush(struct vnp_writer *w);
 /** flush, set the final status and free the writer (accepts NULL) */
 int vnp_writer_end(struct vnp_writer *w, enum vnp_run_status status);
 int64_t vnp_writer_run_id(const struct vnp_writer *w);
+/**
+ * vnp_writer_set_origin() - the run's origin, once known: @origin in the
+ * run's origin_clock (seconds) and @start_wall, the Unix time of that instant
+ */
+int vnp_writer_set_origin(struct vnp_writer *w, double origin, double start_wall);
 
 /* ---- CSV (long form) -------------------------------------------------- */
 

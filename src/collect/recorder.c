@@ -1171,9 +1171,15 @@ int vnp_record(const struct vnp_record_opts *o, struct vnp_record_result *res)
 	{
 		unsigned f = 0;
 
+		struct timespec wall;
+
 		t0 = r->t0 = vnp_now_mono();
+		clock_gettime(CLOCK_REALTIME, &wall);
 		r->kb = -1;
 		err = read_all(r, &f, true);
+		if (!err)
+			err = vnp_writer_set_origin(r->w, t0,
+						    (double)wall.tv_sec + (double)wall.tv_nsec * 1e-9);
 		if (err)
 			goto out;
 	}

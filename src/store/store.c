@@ -847,6 +847,16 @@ static int exec_id(struct vnp_store *st, const char *sql, int64_t id, double d, 
 	return err;
 }
 
+int vnp_writer_set_origin(struct vnp_writer *w, double origin, double start_wall)
+{
+	int err = exec_id(w->st, "UPDATE runs SET origin = ?2 WHERE id = ?1", w->run_id, origin,
+			  "setting the origin");
+
+	return err ? err
+		   : exec_id(w->st, "UPDATE runs SET start_wall = ?2 WHERE id = ?1", w->run_id,
+			     start_wall, "setting the origin");
+}
+
 /* move every bin of run @id up by @shift, keeping (run_id, k) unique on the way */
 static int renumber(struct vnp_store *st, int64_t id, int64_t shift, double bin_s)
 {
