@@ -40,10 +40,15 @@ static int status(struct vnp_out *o)
 	struct vnp_testbed_opts st;
 	char sw[16], rate[32];
 	int n = vnp_testbed_inventory(v, 128);
-	bool up = !vnp_testbed_state(&st, sw, sizeof(sw), rate, sizeof(rate));
+	int state = vnp_testbed_state(&st, sw, sizeof(sw), rate, sizeof(rate));
+	bool up = !state;
 
 	vnp_out_open_object(o, NULL);
 	vnp_out_bool(o, "up", "testbed up: %s", up);
+	vnp_out_bool(o, "half_built", NULL, state == -EINPROGRESS);
+	if (state == -EINPROGRESS)
+		vnp_out_text(o, " (half-built: its 'up' has not finished; 'vnetprof testbed down' "
+				"removes it, 'up' builds it again)");
 	if (up) {
 		vnp_out_int(o, "vms", ", %lld VMs", st.vms);
 		vnp_out_str(o, "switch", ", %s", sw);

@@ -466,7 +466,8 @@ static int ovs_start(int vms)
 
 /* ---- up, down, state ---- */
 
-static int write_state(const struct vnp_testbed_opts *o)
+/* the settings, the pid of 'up', and whether it finished (complete=1) */
+static int write_state(const struct vnp_testbed_opts *o, bool complete)
 {
 	FILE *fp;
 
@@ -475,16 +476,19 @@ static int write_state(const struct vnp_testbed_opts *o)
 	fp = fopen(STATE_FILE, "w");
 	if (!fp)
 		return vnp_fail(-errno, "cannot write " STATE_FILE ": %s", strerror(errno));
-	fprintf(fp, "vms=%d\nswitch=%s\nhost_cpus=%d\nlink_rate=%s\npid=%d\n", o->vms, o->sw,
-		o->host_cpus, o->link_rate ? o->link_rate : "", (int)getpid());
+	fprintf(fp, "vms=%d\nswitch=%s\nhost_cpus=%d\nlink_rate=%s\npid=%d\ncomplete=%d\n", o->vms,
+		o->sw, o->host_cpus, o->link_rate ? o->link_rate : "", (int)getpid(), complete);
 	return fclose(fp) ? -EIO : 0;
 }
 
-int vnp_testbed_state(struct vnp_testbed_opts *o, char *sw, size_t swsize, char *rate,
-		      size_t ratesize)
+/* the state file's settings; -EINPROGRESS (and the pid of its 'up') if unfinished */
+static int read_state(struct vnp_testbed_opts *o, char *sw, size_t swsize, char *rate,
+		      size_t ratesize, pid_t *pid)
 {
 	char buf[512], *p;
+	bool complete = true; /* a state file of an older vnetprof has no complete= */
 
+	*pid = 0;
 	if (vnp_read_file(STATE_FILE, buf, sizeof(buf)) <= 0)
 		return -ENOENT;
 	memset(o, 0, sizeof(*o));
@@ -498,10 +502,22 @@ int vnp_testbed_state(struct vnp_testbed_opts *o, char *sw, size_t swsize, char 
 			o->host_cpus = atoi(p + 10);
 		else if (!strncmp(p, "link_rate=", 10))
 			snprintf(rate, ratesize, "%s", p + 10);
+		else if (!strncmp(p, "pid=", 4))
+			*pid = (pid_t)atoi(p + 4);
+		else if (!strncmp(p, "complete=", 9))
+			complete = atoi(p + 9) == 1;
 	}
 	o->sw = sw;
 	o->link_rate = *rate ? rate : NULL;
-	return 0;
+	return complete ? 0 : -EINPROGRESS;
+}
+
+int vnp_testbed_state(struct vnp_testbed_opts *o, char *sw, size_t swsize, char *rate,
+		      size_t ratesize)
+{
+	pid_t pid;
+
+	return read_state(o, sw, swsize, rate, ratesize, &pid);
 }
 
 /*
@@ -647,6 +663,7 @@ int vnp_testbed_up(const struct vnp_testbed_opts *o, bool *was_up)
 	char sw[16], rate[32];
 	struct cgroups cg;
 	bool ovs = !strcmp(o->sw, "ovs");
+	pid_t builder;
 	int err;
 
 	*was_up = false;
@@ -654,7 +671,15 @@ int vnp_testbed_up(const struct vnp_testbed_opts *o, bool *was_up)
 		return vnp_fail(-EINVAL, "--vms %d: between 1 and %d", o->vms, VNP_TB_MAX_VMS);
 	if (strcmp(o->sw, "bridge") && !ovs)
 		return vnp_fail(-EINVAL, "--switch %s: bridge or ovs", o->sw);
-	if (!vnp_testbed_state(&cur, sw, sizeof(sw), rate, sizeof(rate))) {
+	err = read_state(&cur, sw, sizeof(sw), rate, sizeof(rate), &builder);
+	if (err == -EINPROGRESS) {
+		/* an 'up' that did not finish: still at work, or killed half-way */
+		if (builder > 0 && builder != getpid() && !kill(builder, 0))
+			return vnp_fail(-EBUSY, "another 'vnetprof testbed up' (pid %d) is building "
+					"the testbed; wait for it, or 'vnetprof testbed down'",
+					(int)builder);
+		vnp_testbed_down();
+	} else if (!err) {
 		if (cur.vms == o->vms && !strcmp(sw, o->sw) && cur.host_cpus == o->host_cpus &&
 		    !strcmp(rate, o->link_rate ? o->link_rate : "") &&
 		    !access("/run/netns/" VNP_TB_REMOTE_NS, F_OK)) {
@@ -668,7 +693,7 @@ int vnp_testbed_up(const struct vnp_testbed_opts *o, bool *was_up)
 		return vnp_fail(-ENOTSUP, "no cgroup cpu controller (v1 /sys/fs/cgroup/cpu or v2 "
 				"with +cpu): cannot give each VM its 2 CPUs");
 	/* the state first: whatever happens next, 'down' finds it */
-	err = write_state(o);
+	err = write_state(o, false);
 	if (!err)
 		err = cg_setup(&cg, o->vms, o->host_cpus);
 	if (!err && !ovs) {
@@ -690,6 +715,8 @@ int vnp_testbed_up(const struct vnp_testbed_opts *o, bool *was_up)
 		err = ovs_start(o->vms);
 	if (!err && o->link_rate)
 		err = shape(o->link_rate);
+	if (!err)
+		err = write_state(o, true);
 	if (err) {
 		char msg[1024];
 

@@ -33,7 +33,8 @@ struct vnp_testbed_opts {
 int vnp_testbed_up(const struct vnp_testbed_opts *o, bool *was_up);
 /* remove everything it may have created; returns how many objects were removed */
 int vnp_testbed_down(void);
-/* read the state file: 0, or -ENOENT when no testbed is up */
+/* read the state file: 0, -ENOENT when no testbed is up, -EINPROGRESS when
+ * its 'up' has not finished (still at work, or killed half-way) */
 int vnp_testbed_state(struct vnp_testbed_opts *o, char *sw, size_t swsize, char *rate,
 		      size_t ratesize);
 

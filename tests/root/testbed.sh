@@ -162,9 +162,20 @@ kill -9 $pid
 wait $pid 2>/dev/null
 half() { [ "$(leftovers)" -gt 0 ] && [ ! -e /run/netns/vnptb-vm8 ]; }
 check "up was killed half-way: its first namespace made, not its last ($(ip netns list | grep -c '^vnptb') namespaces)" half
+run "$V" testbed status --json
+check "status after kill -9: not up, half-built ($RC: $OUT)" \
+	[ "$RC" = 0 -a "$(jq -c '[.up, .half_built]' <<<"$OUT" 2>/dev/null)" = '[false,true]' ]
+# the next 'up' does not take the half-built testbed for a whole one: it builds it again
+run "$V" testbed up --vms 8
+built() { [ "$RC" = 0 ] && [ "$OUT" = "testbed of 8 VMs is up" ]; }
+check "up after kill -9 builds it, not 'was already up' ($RC: $OUT $ERR)" built
+check "  ... every VM's namespace is there" [ -e /run/netns/vnptb-vm8 ]
+run "$V" testbed status --json
+check "  ... and status says up ($OUT)" [ "$(jq -c '[.up, .half_built, .vms]' <<<"$OUT" 2>/dev/null)" = '[true,false,8]' ]
 run "$V" testbed down
 check "down after kill -9 exits 0 ($ERR)" [ "$RC" = 0 ]
 check "down after kill -9 leaves nothing" [ "$(leftovers)" = 0 ]
 run "$V" testbed status --json
-check "status says down ($RC: $OUT)" grep -q '"up":false,"objects":\[\]' <<<"$OUT"
+check "status says down, nothing of it left ($RC: $OUT)" \
+	[ "$(jq -c '[.up, .half_built, .objects]' <<<"$OUT" 2>/dev/null)" = '[false,false,[]]' ]
 t_done
