@@ -143,6 +143,14 @@ netns_pair() {
 		ip -n "$NS_B" neigh replace "$IP_A" lladdr "$mac_a" dev "$DEV_B" nud permanent
 }
 
+# garbage BYTES [SEED]: that many pseudo-random bytes on stdout, the same on
+# every run (seeded), so that a test fed garbage cannot pass or fail by chance
+garbage() {
+	/usr/bin/python3 -c 'import random, sys
+r = random.Random(int(sys.argv[2]))
+sys.stdout.buffer.write(bytes(r.getrandbits(8) for _ in range(int(sys.argv[1]))))' "$1" "${2:-1}"
+}
+
 # stat_of NS DEV FILE: a value of the device's statistics, read inside its namespace
 stat_of() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"; }
 

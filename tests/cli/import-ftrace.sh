@@ -32,6 +32,7 @@ for f in default irq-info-off record-tgid; do
 	same_rows "$f.txt per-bin net_dev_xmit" want got
 done
 run "$VNETPROF" import "$FF/record-tgid.txt" -o a.db --run tgid-dev --by dev
+check "record-tgid.txt --by dev: imported" [ "$RC" = 0 ]
 awk -v by=dev "$AWK_BIN$ctx_awk" "$FF/record-tgid.txt" | LC_ALL=C sort > want
 rows a.db tgid-dev 0.1 > got
 same_rows "record-tgid.txt --by dev" want got
@@ -41,7 +42,13 @@ check "--by dev gives one series per device (eth0, fx-tap1, lo)" \
 # latency-format: "1213688us+:" are microseconds since the buffer started
 run "$VNETPROF" import "$FF/latency-format.txt" -o a.db --run lat
 check "latency-format: imported" [ "$RC" = 0 ]
-check "latency-format: its own clock" grep -q 'ftrace-latency clock' <<<"$OUT"
+# its own clock: the run says so, and its origin is the 0.1 s bin of the
+# smallest "NNNus" of the file (awk), i.e. microseconds / 1e6, not some other scale
+lat_origin=$(awk '!/^#/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+us/) { us = $i; sub(/us.*/, "", us); us += 0
+	if (!n++ || us < m) m = us; break } } END { printf "%.1f", int(m / 100000) / 10 }' "$FF/latency-format.txt")
+vnp_to lat.json export a.db --run lat --format json
+check "latency-format: its own clock, origin $lat_origin s = the first event's 0.1 s bin ($(jq -c '.runs[0] | [.origin_clock, .origin]' lat.json))" \
+	jqt --argjson o "$lat_origin" '.runs[0] | .origin_clock == "ftrace-latency" and .origin == $o' lat.json
 awk "$AWK_BIN"'
 !/^#/ {
 	for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+us/) break
@@ -60,34 +67,44 @@ expect_fail 1 "no-context-info.txt:3: .*no timestamps.*context-info" \
 
 # plain and gzip give the same run; so do two gzip members one after the other
 gzip -c "$FF/default.txt" > d.txt.gz
-run "$VNETPROF" import d.txt.gz -o a.db --run gz
-check "gzip: same bins as the plain file" cmp -s <(rows a.db default 0.1) <(rows a.db gz 0.1)
-head -200 "$FF/default.txt" | gzip -c > two.gz
-tail -n +201 "$FF/default.txt" | gzip -c >> two.gz
-run "$VNETPROF" import two.gz -o a.db --run gz2 --format ftrace
-check "gzip, two members: same bins" cmp -s <(rows a.db default 0.1) <(rows a.db gz2 0.1)
+run_ok "$VNETPROF" import d.txt.gz -o a.db --run gz
+rows a.db default 0.1 > plain.rows
+rows a.db gz 0.1 > gz.rows
+same_lines "gzip: same bins as the plain file" plain.rows gz.rows
+sed -n '1,200p' "$FF/default.txt" | gzip -c > two.gz
+sed -n '201,$p' "$FF/default.txt" | gzip -c >> two.gz
+run_ok "$VNETPROF" import two.gz -o a.db --run gz2 --format ftrace
+rows a.db gz2 0.1 > gz2.rows
+same_lines "gzip, two members: same bins" plain.rows gz2.rows
 
 # the staged run: ring buffer wrapped on CPU 1
 run "$VNETPROF" import "$NS/ftrace-events.txt.gz" -o a.db --run staged --by dev
 check "ftrace-events.txt.gz: imported" [ "$RC" = 0 ]
 zcat "$NS/ftrace-events.txt.gz" | awk -v by=dev "$AWK_BIN$ctx_awk" | LC_ALL=C sort > want
-rows a.db staged 0.1 | grep -v '^trace_lost_events' > got
+rows a.db staged 0.1 > staged.rows
+grep -v '^trace_lost_events' staged.rows > got
 same_rows "ftrace-events.txt.gz --by dev per-bin" want got
-check "the wrap is a warning with its line" grep -q 'ftrace-events.txt.gz:57569: CPU 1.s ring buffer wrapped' <<<"$ERR"
-# independent: the header's written - in buffer, and the bins before CPU 1's first event
-lost=$(zcat "$NS/ftrace-events.txt.gz" | awk -F'[ /]+' '/entries-in-buffer/ { print $5 - $4 }')
-check "trace_lost_events{cpu=\"1\"} holds the overwritten $lost events" \
-	grep -qP "^trace_lost_events\\{cpu=\"1\"\\}\t[0-9]+\t$lost\$" <(rows a.db staged 0.1)
-ninc=$(zcat "$NS/ftrace-events.txt.gz" | awk "$AWK_BIN"'
-	!/^#/ {
+# independent (awk): the line of the "CPU 1 buffer started" marker; the header's
+# written - in buffer; the bin of CPU 1's first event (the marker's bin, relative
+# to the first bin), and how many bins lie before and at it
+zcat "$NS/ftrace-events.txt.gz" > staged.txt
+mark=$(awk '!m && /^##### CPU 1 buffer started/ { m = NR } END { print m }' staged.txt)
+check "the wrap is a warning with its line ($mark)" grep -q "ftrace-events.txt.gz:$mark: CPU 1.s ring buffer wrapped" <<<"$ERR"
+lost=$(awk -F'[ /]+' '/entries-in-buffer/ { print $5 - $4 }' staged.txt)
+ninc=$(awk "$AWK_BIN"'
+	!/^#/ && !k {
 		for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) break
 		if (i > NF) next
 		b = tbin(substr($i, 1, length($i) - 1), 1)
 		if (!first) first = b
-		if ($0 ~ / \[001\] /) { print b - first + 1; exit }
-	}')
-got_inc=$("$VNETPROF" export a.db --run staged --format json | jq '[.runs[0].bins[] | select(.flags == 1)] | length')
-check "bins before CPU 1's first event are flagged incomplete ($ninc = $got_inc)" [ "$ninc" = "$got_inc" ]
+		if ($0 ~ / \[001\] /) k = b - first + 1
+	}
+	END { print k }' staged.txt)
+check "trace_lost_events{cpu=\"1\"} holds the overwritten $lost events, once, in bin $((ninc - 1))" \
+	[ "$lost" -gt 0 -a "$(grep '^trace_lost_events' staged.rows)" = "$(printf 'trace_lost_events{cpu="1"}\t%d\t%d' $((ninc - 1)) "$lost")" ]
+vnp_to staged.json export a.db --run staged --format json
+got_inc=$(jq '[.runs[0].bins[] | select(.flags == 1)] | length' staged.json)
+check "bins before CPU 1's first event are flagged incomplete ($ninc = $got_inc)" [ "$ninc" -gt 0 -a "$ninc" = "$got_inc" ]
 
 # function tracer: "fn <-parent", one series per function (and per task, per parent)
 fn_awk='
@@ -104,16 +121,17 @@ fn_awk='
 END { out() }'
 for by in "" task parent; do
 	run "$VNETPROF" import "$VH/function-tracer.txt" -o a.db --run "vhost$by" ${by:+--by $by}
+	check "function-tracer.txt ${by:+--by $by }imported" [ "$RC" = 0 ]
 	awk -v by="$by" "$AWK_BIN$fn_awk" "$VH/function-tracer.txt" | LC_ALL=C sort > want
 	rows a.db "vhost$by" 0.1 > got
 	same_rows "function-tracer.txt ${by:+--by $by }per-bin calls" want got
 done
 # what must be shown: one series per vhost worker and per QEMU thread
-"$VNETPROF" export a.db --run vhosttask --format json |
-	jq -r '.runs[0].series[].name' | sed -E 's/.*task="([^"]*)".*/\1/' | sort -u > tasks.got
+vnp_to vhosttask.json export a.db --run vhosttask --format json
+jq -r '.runs[0].series[].name' vhosttask.json | sed -E 's/.*task="([^"]*)".*/\1/' | sort -u > tasks.got
 grep -v '^#' "$VH/function-tracer.txt" | awk '{ t = substr($0, 1, index($0, " [") - 1); sub(/^ +/, "", t); sub(/ +$/, "", t); print t }' |
 	sort -u > tasks.want
-check "--by task: the tasks are the file's ($(tr '\n' ' ' < tasks.want))" cmp -s tasks.want tasks.got
+same_lines "--by task: the tasks are the file's ($(tr '\n' ' ' < tasks.want))" tasks.want tasks.got
 check "--by task: vhost workers and QEMU threads are apart" \
 	[ "$(grep -c '^vhost-' tasks.got)" -ge 1 -a "$(grep -c '^qemu-system-x86-' tasks.got)" -ge 1 ]
 
@@ -149,7 +167,7 @@ check "module tags became a label" grep -q 'function_calls{function="handle_tx",
 check "--by task: the KVM vCPU thread named by the switch markers" grep -q 'task="CPU 0/K-26296"' got
 
 # the same trace without funcgraph-abstime: an error that names the option
-sed -E 's/^[0-9]+\.[0-9]+ \| //' "$VH/function-graph-abstime.txt" | head -100 > noabs.txt
+sed -E 's/^[0-9]+\.[0-9]+ \| //; 100q' "$VH/function-graph-abstime.txt" > noabs.txt
 expect_fail 1 "noabs.txt:[0-9]+: .*funcgraph-abstime" \
 	"$VNETPROF" import noabs.txt --format function-graph -o a.db
 expect_fail 1 "noabs.txt:[0-9]+: .*funcgraph-abstime" "$VNETPROF" import noabs.txt -o a.db
@@ -158,6 +176,7 @@ expect_fail 1 "noabs.txt:[0-9]+: .*funcgraph-abstime" "$VNETPROF" import noabs.t
 for d in 0 2; do
 	bin=$(awk -v d=$d 'BEGIN { print 10 ^ -d }')
 	run "$VNETPROF" import "$VH/function-tracer.txt" -o a.db --run "w$d" --bin "$bin"
+	check "function-tracer.txt --bin $bin imported" [ "$RC" = 0 ]
 	awk -v by= -v d=$d "$AWK_BIN${fn_awk//tbin(ts, 1)/tbin(ts, d)}" "$VH/function-tracer.txt" |
 		LC_ALL=C sort > want
 	rows a.db "w$d" "$bin" > got
@@ -165,8 +184,10 @@ for d in 0 2; do
 done
 
 # trace-cmd report's text (instance prefix, padded event names) reads like tracefs'
-if command -v trace-cmd > /dev/null; then
-	trace-cmd report -i "$NS/trace-events.dat" > report.txt 2> /dev/null
+if need_tool trace-cmd trace-cmd; then
+	trace-cmd report -i "$NS/trace-events.dat" > report.txt 2> report.err
+	rc=$?
+	check "trace-cmd report exits 0 ($rc: $(head -c 200 report.err))" [ "$rc" = 0 ]
 	run "$VNETPROF" import report.txt -o a.db --run report
 	check "trace-cmd report text: imported" [ "$RC" = 0 ]
 	awk -v by= "$AWK_BIN$ctx_awk" report.txt | LC_ALL=C sort > want
@@ -174,7 +195,5 @@ if command -v trace-cmd > /dev/null; then
 	same_rows "trace-cmd report text per-bin" want got
 	check "its 'CPU:1 [EVENTS DROPPED]' is a warning with its line" \
 		grep -qE 'report.txt:[0-9]+: CPU 1 dropped events' <<<"$ERR"
-else
-	echo "# SKIP trace-cmd report text: trace-cmd not installed"
 fi
 t_done

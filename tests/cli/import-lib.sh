@@ -1,15 +1,41 @@
-# Helpers of the import tests (sourced after tests/lib.sh).
+# Helpers of the command-line tests (sourced after tests/lib.sh).
 #
 # Every check compares what vnetprof stored with a count made by other code
 # from the same file: awk over the text, trace-cmd report for trace.dat, jq
 # for JSON. The awk scripts bin a timestamp by its decimal digits
 # (sec * 10^d + first d digits of the fraction, for bins of 10^-d s), so the
 # reference never rounds a float.
+#
+# Every vnetprof call's exit status is checked: with run + a check of $RC, or
+# expect_fail, or the helpers below, which fail a check when vnetprof exits
+# non-zero. Call them in the test's own shell (`rows ... > FILE`), never inside
+# $(...), <(...) or a pipeline: a check failed in a subshell is not counted.
+
+# run_ok CMD...: run (sets OUT, ERR, RC); a non-zero exit status fails a check
+run_ok() {
+	run "$@"
+	[ "$RC" = 0 ] || fail "$* exited $RC: $(head -c 400 <<<"$ERR")"
+}
+
+# vnp_to FILE ARGS...: vnetprof ARGS > FILE; a non-zero exit status fails a check
+vnp_to() {
+	local f=$1 rc
+	shift
+	"$VNETPROF" "$@" > "$f" 2> "$T_TMP/vnp_to.err"
+	rc=$?
+	[ "$rc" = 0 ] && return 0
+	fail "vnetprof $* exited $rc: $(head -c 400 "$T_TMP/vnp_to.err")"
+	return 1
+}
+
+# jqt ARGS...: jq -e, quietly (a filter that is false or null fails)
+jqt() { jq -e "$@" > /dev/null; }
 
 # rows DB RUN BIN: "series<TAB>k<TAB>value" for each stored non-zero value,
 # k = t_start / BIN, from vnetprof export's long CSV form
 rows() {
-	"$VNETPROF" export "$1" --run "$2" --format csv | awk -F, -v bin="$3" '
+	vnp_to "$T_TMP/rows.csv" export "$1" --run "$2" --format csv || return 1
+	awk -F, -v bin="$3" '
 	NR == 1 { next }
 	{
 		v = $NF; t0 = $(NF - 2)
@@ -21,25 +47,24 @@ rows() {
 		}
 		if (v != "" && v + 0 != 0)
 			printf "%s\t%d\t%.17g\n", s, int(t0 / bin + 0.5), v
-	}' | LC_ALL=C sort
+	}' "$T_TMP/rows.csv" | LC_ALL=C sort
 }
 
-# nbins DB RUN: the number of bins stored
-nbins() {
-	"$VNETPROF" export "$1" --run "$2" --format json | jq '.runs[0].bins | length'
-}
-
-# same_rows DESC EXPECTED ACTUAL: both sorted files; shows the first differences
-same_rows() {
+# same_lines DESC EXPECTED ACTUAL [WHAT]: the same lines, and not none (two
+# empty files are no evidence); shows the first differences
+same_lines() {
+	local what=${4:-lines}
 	if [ ! -s "$2" ]; then
-		fail "$1: the independent count found nothing"
+		fail "$1: $2 is empty (the independent count found nothing)"
 	elif cmp -s "$2" "$3"; then
-		pass "$1 ($(wc -l < "$2") non-zero bins equal)"
+		pass "$1 ($(wc -l < "$2") $what equal)"
 	else
-		fail "$1: differs from the independent count"
+		fail "$1: $3 differs from $2"
 		diff "$2" "$3" | head -8
 	fi
 }
+# same_rows DESC EXPECTED ACTUAL: both sorted files of non-zero bins
+same_rows() { same_lines "$1" "$2" "$3" "non-zero bins"; }
 
 # AWK_BIN: awk functions binning "SSSS.FFFFFF" exactly for bins of 10^-d s
 AWK_BIN='

@@ -37,7 +37,8 @@ check "a user sample of an unknown binary is its comm's" grep -q 'function="user
 run "$VNETPROF" import "$CORPUS/perf-script/perf-script-callchain.txt" -o a.db --run chain
 check "perf script -g: imported" [ "$RC" = 0 ]
 want_n=$(grep -c 'cpu-clock:' "$CORPUS/perf-script/perf-script-callchain.txt")
-got_n=$(rows a.db chain 0.1 | awk -F'\t' '/^cpu_samples/ { s += $3 } END { print s }')
+rows a.db chain 0.1 > chain.rows
+got_n=$(awk -F'\t' '/^cpu_samples/ { s += $3 } END { print s }' chain.rows)
 check "perf script -g: every sample counted ($want_n = $got_n)" [ "$want_n" -gt 0 -a "$want_n" = "$got_n" ]
 leaf_awk='
 /cpu-clock:/ {
@@ -48,12 +49,11 @@ leaf_awk='
 }
 END { for (k in n) { split(k, p, "\t"); printf "%s\t%d\t%d\n", p[1], p[2] - minb, n[k] } }'
 awk "$AWK_BIN$leaf_awk" "$CORPUS/perf-script/perf-script-callchain.txt" | LC_ALL=C sort > want
-"$VNETPROF" export a.db --run chain --format csv > /dev/null
 # the shares times the totals give back the kernel leaf counts
-rows a.db chain 0.1 | awk -F'\t' '
+awk -F'\t' '
 	/^cpu_samples/ { tot[$2] = $3; next }
 	/^cpu_share\{function="[^u]/ { s = $1; sub(/^cpu_share\{function="/, "", s); sub(/"\}$/, "", s); sh[s "\t" $2] = $3 }
-	END { for (k in sh) { split(k, p, "\t"); printf "%s\t%d\t%d\n", p[1], p[2], int(sh[k] * tot[p[2]] + 0.5) } }' |
+	END { for (k in sh) { split(k, p, "\t"); printf "%s\t%d\t%d\n", p[1], p[2], int(sh[k] * tot[p[2]] + 0.5) } }' chain.rows |
 	grep -v '^kernel:' | LC_ALL=C sort > got
 same_rows "perf script -g: kernel leaf functions per bin" want got
 
@@ -91,16 +91,24 @@ for f in "$NS/perf-stat-interval.csv" "$CORPUS/perf-stat/perf-stat-percpu.csv"; 
 	rows a.db "$name" 0.1 > got
 	same_rows "$name: per-bin values, spread as the reference spreads them" want got
 	# perf stat's own numbers: every event's total is the sum of its rows
-	rows a.db "$name" 0.1 | awk -F'\t' '{ t[$1] += $3 } END { for (s in t) printf "TOTAL\t%s\t%.17g\n", s, t[s] }' |
+	awk -F'\t' '{ t[$1] += $3 } END { for (s in t) printf "TOTAL\t%s\t%.17g\n", s, t[s] }' got |
 		LC_ALL=C sort > totals.got
 	LC_ALL=C sort -o totals.want totals.want
 	check "$name: each event's total is perf stat's sum ($(wc -l < totals.want) series)" \
 		awk -F'\t' 'NR == FNR { w[$2] = $3; next } { d = w[$2] - $3; if (d < 0) d = -d; if (d > 1e-9 * w[$2]) bad = 1 } END { exit bad }' totals.want totals.got
 done
-check "-A: one series per CPU" grep -q 'tracepoint_hits{event="net:net_dev_xmit",cpu="1"}' <(rows a.db perf-stat-percpu 0.1; "$VNETPROF" export a.db --run perf-stat-percpu --format json | jq -r '.runs[0].series[].name')
+# -A: the stored series are one per event and CPU of the file (awk)
+awk -F, '!/^#/ && NF && $2 ~ /^CPU[0-9]/ {
+	print ($5 ~ /^[a-z0-9_]+:[a-z0-9_]+$/ ? "tracepoint_hits" : "perf_stat_count") "{event=\"" $5 "\",cpu=\"" substr($2, 4) "\"}" }' \
+	"$CORPUS/perf-stat/perf-stat-percpu.csv" | LC_ALL=C sort -u > percpu.want
+vnp_to percpu.json export a.db --run perf-stat-percpu --format json
+jq -r '.runs[0].series[].name' percpu.json | LC_ALL=C sort > percpu.got
+same_lines "-A: one series per event and CPU" percpu.want percpu.got
 # with 0.5 s bins and intervals of exactly 0.5 s, every count lands whole in its bin
 printf '     0.500000000,100,,net:net_dev_xmit,500000000,100.00,,\n     1.000000000,7,,net:net_dev_xmit,500000000,100.00,,\n     1.500000000,0,,net:net_dev_xmit,500000000,100.00,,\n' > exact.csv
 run "$VNETPROF" import exact.csv --format perf-stat -o a.db --run exact --bin 0.5
+check "aligned intervals: imported" [ "$RC" = 0 ]
+rows a.db exact 0.5 > exact.rows
 check "aligned intervals: the bins hold perf stat's counts exactly" \
-	[ "$(rows a.db exact 0.5 | cut -f2,3 | tr '\t\n' ':,')" = "0:100,1:7," ]
+	[ "$(cut -f2,3 exact.rows | tr '\t\n' ':,')" = "0:100,1:7," ]
 t_done

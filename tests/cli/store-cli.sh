@@ -1,6 +1,7 @@
 #!/bin/bash
 # runs / show / export / import on the command line: round trip and bad input.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/import-lib.sh"
 cd "$T_TMP"
 
 cat > in.csv <<'CSV'
@@ -15,30 +16,39 @@ second,"cpu_seconds{mode=""user""}",0,1,0.25
 CSV
 run "$VNETPROF" import --format csv in.csv -o a.db
 check "import exits 0" [ "$RC" = 0 ]
-run "$VNETPROF" export a.db --format csv
-echo "$OUT" > out1.csv
-check "export reproduces the canonical input" cmp -s in.csv out1.csv
+vnp_to out1.csv export a.db --format csv
+same_lines "export reproduces the canonical input" in.csv out1.csv
 run "$VNETPROF" import out1.csv -o b.db
-"$VNETPROF" export b.db --format csv > out2.csv
-check "export -> import -> export is byte-identical" cmp -s out1.csv out2.csv
+check "import of the export exits 0" [ "$RC" = 0 ]
+vnp_to out2.csv export b.db --format csv
+same_lines "export -> import -> export is byte-identical" out1.csv out2.csv
 # independent count: rows per run with awk
 n=$(awk -F, 'NR > 1 && $1 == "demo"' out2.csv | wc -l)
 check "6 demo rows" [ "$n" = 6 ]
 
-run "$VNETPROF" runs a.db --json
-check "runs --json lists two runs" grep -q '"name":"demo".*"name":"second"' <<<"$OUT"
-run "$VNETPROF" show a.db --run demo
-check "show totals the counter (10+30=40)" grep -qE 'tracepoint_hits.* 40 ' <<<"$OUT"
-run "$VNETPROF" export a.db --run second --format json
-check "json export holds the value" grep -q '"values":\[0.25\]' <<<"$OUT"
+run_ok "$VNETPROF" runs a.db --json
+check "runs --json lists the two runs of in.csv, in order, with their bins" jqt --argjson w \
+	"$(awk -F, 'NR > 1 && !($1 in b) { o[++n] = $1 } NR > 1 && !(($1, $(NF - 2)) in t) { t[$1, $(NF - 2)]; b[$1]++ }
+		END { printf "["; for (i = 1; i <= n; i++) printf "%s[\"%s\",%d]", (i > 1 ? "," : ""), o[i], b[o[i]]; print "]" }' in.csv)" \
+	'[.[] | [.name, .bins]] == $w' <<<"$OUT"
+run_ok "$VNETPROF" show a.db --run demo
+# the counter's row: bins with a value, total, mean, min, max against awk over in.csv
+want=$(awk -F, 'NR > 1 && $1 == "demo" && $2 ~ /tracepoint_hits/ && $NF != "" { n++; s += $NF; if (n == 1 || $NF < lo) lo = $NF; if (n == 1 || $NF > hi) hi = $NF }
+	END { printf "%d %g %g %g %g", n, s, s / n, lo, hi }' in.csv)
+got=$(awk '$1 == "tracepoint_hits{event=\"net:net_dev_xmit\",dev=\"veth0\"}" { printf "%d %g %g %g %g", $5, $6, $7, $8, $9 }' <<<"$OUT")
+check "show: the counter's bins, total, mean, min, max ($want) are in.csv's ($got)" [ -n "$want" -a "$want" = "$got" ]
+run_ok "$VNETPROF" export a.db --run second --format json
+check "json export holds the value" jqt '.runs[0].series[0].values == [0.25]' <<<"$OUT"
 
 # bad input: message and exit code; nothing lost
 cp a.db keep.db
+vnp_to keep.csv export keep.db --format csv
 expect_fail 1 "already exists" "$VNETPROF" import in.csv -o a.db
-check "store unchanged after a refused import" [ "$("$VNETPROF" export a.db --format csv)" = "$("$VNETPROF" export keep.db --format csv)" ]
+vnp_to now.csv export a.db --format csv
+same_lines "store unchanged after a refused import" keep.csv now.csv
 printf 'demo,x,0,1\n' > short.csv
 expect_fail 1 "short.csv:1: expected 5 fields" "$VNETPROF" import short.csv -o a.db
-head -c 3000 /dev/urandom > garbage.csv
+garbage 3000 3 > garbage.csv
 expect_fail 1 "garbage.csv" "$VNETPROF" import garbage.csv -o a.db
 expect_fail 1 "no such store" "$VNETPROF" runs nothere.db
 expect_fail 1 '"error":"nothere.db: no such store' "$VNETPROF" runs nothere.db --json
@@ -50,10 +60,15 @@ expect_fail 2 "give --format csv or --format json" "$VNETPROF" export a.db
 expect_fail 2 "unknown format 'xml'" "$VNETPROF" import --format xml in.csv
 expect_fail 2 "not a command" "$VNETPROF" frobnicate
 expect_fail 2 '"error":"runs: unknown option' "$VNETPROF" runs --json --bogus
+# a directory the user may not write to: root writes anywhere (CAP_DAC_OVERRIDE),
+# so as root vnetprof runs without the capabilities that bypass permissions
 mkdir ro && chmod 555 ro
-if [ "$(id -u)" != 0 ]; then
-	expect_fail 1 "cannot write the store" "$VNETPROF" import in.csv -o ro/x.db
-fi
+asuser=()
+[ "$(id -u)" = 0 ] && asuser=(setpriv --bounding-set=-dac_override,-dac_read_search --)
+check "the directory ro/ refuses a new file (${asuser[*]:-as $(id -un)})" bash -c '! "$@" touch ro/probe 2> /dev/null' _ "${asuser[@]}"
+expect_fail 1 "ro/x.db: cannot write the store" "${asuser[@]}" "$VNETPROF" import in.csv -o ro/x.db
+check "nothing was written in ro/" [ -z "$(ls -A ro)" ]
 expect_fail 1 "cannot write the store" "$VNETPROF" import in.csv -o /proc/nope/x.db
-check "same runs after all the refusals" cmp -s <("$VNETPROF" export a.db --format csv) <("$VNETPROF" export keep.db --format csv)
+vnp_to now.csv export a.db --format csv
+same_lines "same runs after all the refusals" keep.csv now.csv
 t_done
