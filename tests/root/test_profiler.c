@@ -32,6 +32,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "../skiplog.h"
+
 #include "collect/ftracefunc.h"
 #include "collect/sampler.h"
 
@@ -107,26 +109,7 @@ static int sh(const char *fmt, ...)
 }
 
 /* a check this host cannot run: said so, and listed for tests/run.sh */
-static void skip_check(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void skip_check(const char *fmt, ...)
-{
-	const char *log = getenv("VNP_SKIP_LOG");
-	char why[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	print_message("# SKIP %s\n", why);
-	if (log && *log) {
-		FILE *fp = fopen(log, "a");
-
-		if (fp) {
-			fprintf(fp, "test_profiler: %s\n", why);
-			fclose(fp);
-		}
-	}
-}
+#define skip_check(...) vnp_test_skiplog("test_profiler", __VA_ARGS__)
 
 /* what must be the same before and after: instances, top-level settings */
 static void tracefs_state(char *buf, size_t size)
@@ -217,14 +200,7 @@ static int group_setup(void **state)
 {
 	(void)state;
 	if (geteuid() != 0) {
-		const char *log = getenv("VNP_SKIP_LOG");
-		FILE *fp = log && *log ? fopen(log, "a") : NULL;
-
-		fprintf(stderr, "# SKIP: needs root\n");
-		if (fp) {
-			fprintf(fp, "test_profiler: needs root\n");
-			fclose(fp);
-		}
+		vnp_test_skiplog("test_profiler", "needs root");
 		exit(77);
 	}
 	atexit(cleanup);

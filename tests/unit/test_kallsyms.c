@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "../skiplog.h"
+
 #include "collect/kallsyms.h"
 #include "vnetprof.h"
 
@@ -110,17 +112,7 @@ static void test_errors(void **state)
  */
 static void skip_because(const char *why)
 {
-	const char *log = getenv("VNP_SKIP_LOG");
-
-	print_message("# SKIP %s\n", why);
-	if (log && *log) {
-		FILE *fp = fopen(log, "a");
-
-		if (fp) {
-			fprintf(fp, "test_kallsyms: %s\n", why);
-			fclose(fp);
-		}
-	}
+	vnp_test_skiplog("test_kallsyms", "%s", why);
 	skip();
 }
 
