@@ -84,6 +84,12 @@ struct vnp_vm_dev {
 int vnp_vm_devices(struct vnp_vm_dev **out, size_t *n);
 /* QEMU @qemu's vhost workers on kernels before 6.4, kthreads "vhost-<qemu pid>": at most @max */
 int vnp_vhost_kthreads(pid_t qemu, pid_t *out, int max);
+/*
+ * vnp_vm_threads() - the threads that work for QEMU @qemu as they are now:
+ * its own (vCPUs, I/O, and on kernels since 6.4 the vhost workers), then
+ * the vhost kthreads of older kernels; free() *@out
+ */
+int vnp_vm_threads(pid_t qemu, pid_t **out, size_t *n);
 
 /* ---- record (recorder.c) ---- */
 
