@@ -131,7 +131,10 @@ struct vnp_record_opts {
 	char **command;		   /* NULL-terminated, or NULL */
 	int profile_hz;		   /* CPU-share profiler: samples per second per CPU, 0: off */
 	int rt_prio; /* > 0: the reading thread runs SCHED_FIFO at this priority (not its children) */
-	bool progress;		   /* a progress line on stderr */
+	/* after each bin, at most 4 times a second and after the last: the time since
+	 * the origin, the bins so far, the targets' bytes per second (NAN: no -T) */
+	void (*on_progress)(double t, int64_t bins, double target_bps, bool last, void *arg);
+	void *progress_arg;
 	bool quiet;
 	/* called once, right after the origin is taken (CLOCK_MONOTONIC seconds) */
 	void (*on_start)(double origin, void *arg);

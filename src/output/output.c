@@ -257,3 +257,14 @@ int vnp_out_err(struct vnp_out *o, int status, const char *fmt, ...)
 	}
 	return status;
 }
+
+void vnp_out_progress(double t, int64_t bins, double target_bps, bool last, void *arg)
+{
+	FILE *fp = arg;
+
+	fprintf(fp, "\rvnetprof: recording %6.1f s, %lld bins", t, (long long)bins);
+	if (!isnan(target_bps))
+		fprintf(fp, ", target %.3g Mbit/s   ", target_bps * 8 / 1e6);
+	if (last)
+		fputc('\n', fp);
+}

@@ -8,6 +8,7 @@
 #define VNP_OUTPUT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum vnp_out_mode {
@@ -50,6 +51,13 @@ void vnp_out_nl(struct vnp_out *o);
  */
 int vnp_out_err(struct vnp_out *o, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * vnp_out_progress() - the recorder's progress line, redrawn in place on
+ * @arg (a FILE *, a terminal); @target_bps NAN leaves the target out.
+ * The signature of vnp_record_opts.on_progress.
+ */
+void vnp_out_progress(double t, int64_t bins, double target_bps, bool last, void *arg);
 
 /* JSON string escaping, for writers that stream (export) */
 void vnp_json_string(FILE *fp, const char *s);
