@@ -250,7 +250,10 @@ int cmd_record(int argc, char **argv)
 		ret = usage_error(o, "record", "-d is shorter than one bin (-i)");
 		goto out;
 	}
-	ro.progress = !quiet && !vnp_out_is_json(o) && isatty(STDERR_FILENO);
+	if (!quiet && !vnp_out_is_json(o) && isatty(STDERR_FILENO)) {
+		ro.on_progress = vnp_out_progress;
+		ro.progress_arg = stderr;
+	}
 	ro.quiet = quiet;
 
 	err = vnp_record(&ro, &res);

@@ -22,6 +22,7 @@
  * or a hit the bounded map could not hold) is counted as dev="other".
  */
 #include "collect/bpfcount.h"
+#include "collect/collector.h"
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -942,4 +943,48 @@ int vnp_bpfcount_read(struct vnp_bpfcount *bc, double *values, unsigned *flags)
 	if (err != -ENOENT)
 		return vnp_fail(err, "walking the BPF device map: %s", strerror(-err));
 	return 0;
+}
+
+/* ---- as a collector ---- */
+
+static int bpf_coll_read(struct vnp_collector *c, const struct vnp_bin_ctx *ctx, unsigned *flags)
+{
+	int err;
+
+	err = vnp_bpfcount_read(c->priv, c->v, flags);
+	return err ? vnp_fail(err, "reading BPF counters: %s", strerror(-err)) : 0;
+}
+
+static void bpf_coll_close(struct vnp_collector *c)
+{
+	vnp_bpfcount_close(c->priv);
+}
+
+static const struct vnp_collector_ops bpf_ops = {
+	.name = "bpf",
+	.read = bpf_coll_read,
+	.close = bpf_coll_close,
+};
+
+struct vnp_collector *vnp_bpf_collector(const struct vnp_bpf_spec *specs, size_t n)
+{
+	struct vnp_bpfcount *bc = vnp_bpfcount_open(specs, n);
+	struct vnp_collector *c;
+
+	if (!bc)
+		return NULL;
+	c = vnp_collector_new(&bpf_ops, bc);
+	if (!c) {
+		vnp_bpfcount_close(bc);
+		return vnp_fail_null(-ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < vnp_bpfcount_nseries(bc); i++) {
+		const struct vnp_series_info *si = vnp_bpfcount_series(bc, i);
+
+		if (vnp_collector_add_infos(c, si, 1, false)) {
+			vnp_collector_close(c);
+			return vnp_fail_null(-ENOMEM, "out of memory");
+		}
+	}
+	return c;
 }

@@ -84,6 +84,12 @@ struct vnp_vm_dev {
 int vnp_vm_devices(struct vnp_vm_dev **out, size_t *n);
 /* QEMU @qemu's vhost workers on kernels before 6.4, kthreads "vhost-<qemu pid>": at most @max */
 int vnp_vhost_kthreads(pid_t qemu, pid_t *out, int max);
+/*
+ * vnp_vm_threads() - the threads that work for QEMU @qemu as they are now:
+ * its own (vCPUs, I/O, and on kernels since 6.4 the vhost workers), then
+ * the vhost kthreads of older kernels; free() *@out
+ */
+int vnp_vm_threads(pid_t qemu, pid_t **out, size_t *n);
 
 /* ---- record (recorder.c) ---- */
 
@@ -125,7 +131,10 @@ struct vnp_record_opts {
 	char **command;		   /* NULL-terminated, or NULL */
 	int profile_hz;		   /* CPU-share profiler: samples per second per CPU, 0: off */
 	int rt_prio; /* > 0: the reading thread runs SCHED_FIFO at this priority (not its children) */
-	bool progress;		   /* a progress line on stderr */
+	/* after each bin, at most 4 times a second and after the last: the time since
+	 * the origin, the bins so far, the targets' bytes per second (NAN: no -T) */
+	void (*on_progress)(double t, int64_t bins, double target_bps, bool last, void *arg);
+	void *progress_arg;
 	bool quiet;
 	/* called once, right after the origin is taken (CLOCK_MONOTONIC seconds) */
 	void (*on_start)(double origin, void *arg);

@@ -18,6 +18,7 @@
  * nop), and both are returned to that state on close.
  */
 #include "collect/ftracefunc.h"
+#include "collect/collector.h"
 
 #include "collect/kallsyms.h"
 
@@ -779,4 +780,83 @@ void vnp_ftracefunc_close(struct vnp_ftracefunc *f)
 	free(f->prof_prev);
 	free(f->statbuf);
 	free(f);
+}
+
+/* ---- as a collector: a series per function or event, and the events lost ---- */
+
+static int ftrace_coll_read(struct vnp_collector *c, const struct vnp_bin_ctx *ctx,
+			    unsigned *flags)
+{
+	struct vnp_ftracefunc *f = c->priv;
+	uint64_t dropped = 0;
+	int err;
+
+	/* timestamped backends drop what precedes the origin by themselves;
+	 * the profiler only counts, so its baseline is a read we discard */
+	if (ctx->baseline && vnp_ftracefunc_backend(f) != VNP_FTRACE_PROFILER)
+		return 0;
+	err = vnp_ftracefunc_read(f, ctx->origin, ctx->bin_s, ctx->bin < 0 ? 0 : ctx->bin, c->v,
+				  &dropped);
+	if (err)
+		return err;
+	c->v[c->ns - 1] = (double)dropped;
+	if (dropped)
+		*flags |= VNP_BIN_INCOMPLETE;
+	return 0;
+}
+
+static void ftrace_coll_close(struct vnp_collector *c)
+{
+	vnp_ftracefunc_close(c->priv);
+}
+
+static const struct vnp_collector_ops ftrace_ops = {
+	.name = "ftrace",
+	.read = ftrace_coll_read,
+	.close = ftrace_coll_close,
+};
+
+struct vnp_collector *vnp_ftrace_collector(const char *const *what, const char *const *filters,
+					   size_t n, bool events, int which)
+{
+	struct vnp_ftracefunc *f = events ? vnp_ftracefunc_open_events(what, filters, n, 0)
+					  : vnp_ftracefunc_open(what, n, which);
+	int b = f ? vnp_ftracefunc_backend(f) : 0;
+	const char *be = b == VNP_FTRACE_PROFILER ? "ftrace:profiler"
+			 : b == VNP_FTRACE_TRACER ? "ftrace:tracer"
+						  : "ftrace:events";
+	struct vnp_collector *c;
+	char name[256];
+	int err = 0;
+
+	if (!f)
+		return NULL;
+	c = vnp_collector_new(&ftrace_ops, f);
+	if (!c) {
+		vnp_ftracefunc_close(f);
+		return vnp_fail_null(-ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n && !err; i++) {
+		struct vnp_label l[2] = { { events ? "event" : "function", what[i] },
+					  { "filter", filters ? filters[i] : NULL } };
+
+		if (vnp_series_name(name, sizeof(name), events ? "tracepoint_hits" : "function_calls",
+				    l, filters && filters[i] ? 2 : 1) < 0)
+			err = vnp_fail(-ENAMETOOLONG, "%s: its series name is too long", what[i]);
+		else
+			err = vnp_collector_add_series(c, name, VNP_COUNTER,
+						       events ? "events" : "calls", VNP_INDICATOR,
+						       be, false);
+	}
+	/* last: read() puts the lost events there */
+	snprintf(name, sizeof(name), "trace_lost_events{backend=\"%s\"}",
+		 events ? "ftrace:events" : "ftrace:functions");
+	if (!err)
+		err = vnp_collector_add_series(c, name, VNP_COUNTER, "events", VNP_CONTEXT, be, false);
+	if (err < 0) {
+		vnp_collector_close(c);
+		errno = -err;
+		return NULL;
+	}
+	return c;
 }

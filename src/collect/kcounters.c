@@ -21,6 +21,7 @@
  * away reads NAN from then on.
  */
 #include "collect/procfs.h"
+#include "collect/collector.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -71,7 +72,7 @@ static int add(struct vnp_kcounters *kc, const char *name, const char *unit, enu
 	nv->unit = (char *)unit;
 	nv->kind = VNP_COUNTER;
 	nv->role = role;
-	nv->backend = (char *)"procfs";
+	nv->backend = (char *)VNP_BACKEND_PROCFS;
 	if (!nv->name)
 		return -ENOMEM;
 	kc->nsi++;
@@ -376,4 +377,39 @@ void vnp_kcounters_close(struct vnp_kcounters *kc)
 		free(kc->si[i].name);
 	free(kc->si);
 	free(kc);
+}
+
+/* ---- as a collector ---- */
+
+static int kcounters_coll_read(struct vnp_collector *c, const struct vnp_bin_ctx *ctx,
+			       unsigned *flags)
+{
+	vnp_kcounters_read(c->priv, c->v);
+	return 0;
+}
+
+static void kcounters_coll_close(struct vnp_collector *c)
+{
+	vnp_kcounters_close(c->priv);
+}
+
+static const struct vnp_collector_ops kcounters_ops = {
+	.name = "kcounters",
+	.read = kcounters_coll_read,
+	.close = kcounters_coll_close,
+};
+
+int vnp_kcounters_collect(const struct vnp_record_opts *o, struct vnp_collectors *l)
+{
+	const struct vnp_series_info *si;
+	struct vnp_kcounters *kc;
+	size_t n;
+
+	if (o->no_kcounters)
+		return 0;
+	kc = vnp_kcounters_open(o->targets, o->ntargets);
+	if (!kc)
+		return -errno;
+	si = vnp_kcounters_series(kc, &n);
+	return vnp_collectors_new_of(l, &kcounters_ops, kc, si, n, true);
 }

@@ -7,6 +7,7 @@
  * bins where that happens are flagged incomplete.
  */
 #include "collect/perfcount.h"
+#include "collect/collector.h"
 
 #include <linux/perf_event.h>
 #include <stdio.h>
@@ -290,4 +291,83 @@ int vnp_perfcount_open_cpus(const struct vnp_perfcount *pc)
 	for (int cpu = 0; cpu < pc->ncpus; cpu++)
 		n += pc->cpu[cpu].open;
 	return n;
+}
+
+/* ---- as a collector: counters added one by one, then opened together ---- */
+
+struct perf_coll {
+	struct vnp_tp_counter *tp; /* vnp_perfcount keeps pointing at it */
+	size_t ntp;
+	struct vnp_perfcount *pc;
+};
+
+static int perf_coll_read(struct vnp_collector *c, const struct vnp_bin_ctx *ctx, unsigned *flags)
+{
+	struct perf_coll *p = c->priv;
+
+	return p->pc ? vnp_perfcount_read(p->pc, c->v, flags) : 0;
+}
+
+static void perf_coll_close(struct vnp_collector *c)
+{
+	struct perf_coll *p = c->priv;
+
+	vnp_perfcount_close(p->pc);
+	for (size_t i = 0; i < p->ntp; i++) {
+		free(p->tp[i].filter);
+		free(p->tp[i].user_filter);
+	}
+	free(p->tp);
+	free(p);
+}
+
+static const struct vnp_collector_ops perf_ops = {
+	.name = "perf",
+	.read = perf_coll_read,
+	.close = perf_coll_close,
+};
+
+struct vnp_collector *vnp_perf_collector_new(void)
+{
+	struct perf_coll *p = calloc(1, sizeof(*p));
+	struct vnp_collector *c = p ? vnp_collector_new(&perf_ops, p) : NULL;
+
+	if (!c)
+		free(p);
+	return c;
+}
+
+int vnp_perf_collector_add(struct vnp_collector *c, const struct vnp_tp_counter *tc,
+			   const char *series)
+{
+	struct perf_coll *p = c->priv;
+	struct vnp_tp_counter *t = realloc(p->tp, (p->ntp + 1) * sizeof(*t));
+	int s;
+
+	if (!t)
+		return -ENOMEM;
+	p->tp = t;
+	s = vnp_collector_add_series(c, series, VNP_COUNTER, "events", VNP_INDICATOR,
+				     VNP_BACKEND_PERF_COUNTER, false);
+	if (s < 0)
+		return s;
+	t = &p->tp[p->ntp];
+	*t = *tc;
+	t->filter = vnp_strdup(tc->filter);
+	t->user_filter = vnp_strdup(tc->user_filter);
+	t->series = s;
+	p->ntp++;
+	if ((tc->filter && !t->filter) || (tc->user_filter && !t->user_filter))
+		return -ENOMEM;
+	return 0;
+}
+
+int vnp_perf_collector_start(struct vnp_collector *c)
+{
+	struct perf_coll *p = c->priv;
+
+	if (!p->ntp)
+		return 0;
+	p->pc = vnp_perfcount_open(p->tp, p->ntp);
+	return p->pc ? 0 : -errno;
 }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "collect/procfs.h"
+#include "collect/collector.h"
 
 #include <fcntl.h>
+#include <math.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -312,4 +314,182 @@ void vnp_runq_close(struct vnp_runq *rq)
 		return;
 	close(rq->fd);
 	free(rq);
+}
+
+/* ---- as collectors ---- */
+
+struct netdev_coll {
+	struct vnp_netdev *nd;
+	const char *dev; /* the -T argument */
+	bool gone;
+};
+
+static int netdev_coll_read(struct vnp_collector *c, const struct vnp_bin_ctx *ctx,
+			    unsigned *flags)
+{
+	struct netdev_coll *p = c->priv;
+	double nd[NETDEV_NSTATS];
+
+	if (p->gone || vnp_netdev_read(p->nd, nd)) {
+		if (!p->gone)
+			pr_warn("device %s went away; its series stop here\n", p->dev);
+		p->gone = true;
+		for (int j = 0; j < NETDEV_NSTATS; j++)
+			c->v[j] = NAN;
+		return 0;
+	}
+	for (int j = 0; j < NETDEV_NSTATS; j++)
+		c->v[j] = nd[j];
+	return 0;
+}
+
+/* the busier direction of the device */
+static double netdev_coll_target(const struct vnp_collector *c)
+{
+	return isnan(c->v[NETDEV_RX_BYTES]) ? NAN
+					    : fmax(c->v[NETDEV_RX_BYTES], c->v[NETDEV_TX_BYTES]);
+}
+
+static void netdev_coll_close(struct vnp_collector *c)
+{
+	struct netdev_coll *p = c->priv;
+
+	vnp_netdev_close(p->nd);
+	free(p);
+}
+
+static const struct vnp_collector_ops netdev_ops = {
+	.name = "netdev",
+	.read = netdev_coll_read,
+	.target_bytes = netdev_coll_target,
+	.close = netdev_coll_close,
+};
+
+/* one -T device: its bytes are the target; packets and drops, context */
+static int netdev_collector(struct vnp_collectors *l, const char *dev)
+{
+	struct netdev_coll *p = calloc(1, sizeof(*p));
+	struct vnp_collector *c;
+	char name[256];
+
+	if (!p)
+		return vnp_fail(-ENOMEM, "out of memory");
+	c = vnp_collectors_new(l, &netdev_ops, p);
+	if (!c)
+		return -errno;
+	p->dev = dev;
+	p->nd = vnp_netdev_open(dev);
+	if (!p->nd)
+		return -errno;
+	for (int st = 0; st < NETDEV_NSTATS; st++) {
+		const char *unit = vnp_netdev_series(name, sizeof(name), st, dev);
+		int s;
+
+		if (!unit)
+			return -ENAMETOOLONG;
+		s = vnp_collector_add_series(c, name, VNP_COUNTER, unit,
+					     st < NETDEV_RX_PACKETS ? VNP_TARGET : VNP_CONTEXT,
+					     VNP_BACKEND_PROCFS, true);
+		if (s < 0)
+			return s;
+	}
+	return 0;
+}
+
+int vnp_netdev_collect(const struct vnp_record_opts *o, struct vnp_collectors *l)
+{
+	for (size_t i = 0; i < o->ntargets; i++) {
+		int err = netdev_collector(l, o->targets[i]);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int cpustat_coll_read(struct vnp_collector *c, const struct vnp_bin_ctx *ctx,
+			     unsigned *flags)
+{
+	double cpu[CPUSTAT_NMODES];
+
+	if (!vnp_cpustat_read(c->priv, cpu))
+		for (int m = 0; m < CPUSTAT_NMODES; m++)
+			c->v[m] = cpu[m];
+	return 0;
+}
+
+static void cpustat_coll_close(struct vnp_collector *c)
+{
+	vnp_cpustat_close(c->priv);
+}
+
+static const struct vnp_collector_ops cpustat_ops = {
+	.name = "cpustat",
+	.read = cpustat_coll_read,
+	.close = cpustat_coll_close,
+};
+
+int vnp_cpustat_collect(const struct vnp_record_opts *o, struct vnp_collectors *l)
+{
+	struct vnp_cpustat *cs = vnp_cpustat_open();
+	struct vnp_collector *c;
+	char name[256];
+
+	if (!cs)
+		return -errno;
+	c = vnp_collectors_new(l, &cpustat_ops, cs);
+	if (!c)
+		return -errno;
+	for (int m = 0; m < CPUSTAT_NMODES; m++) {
+		struct vnp_label lb = { "mode", vnp_cpustat_modes[m] };
+		int s;
+
+		if (vnp_series_name(name, sizeof(name), "cpu_seconds", &lb, 1) < 0)
+			return vnp_fail(-EINVAL, "no series name for CPU mode %s", lb.value);
+		s = vnp_collector_add_series(c, name, VNP_COUNTER, "seconds", VNP_CONTEXT,
+					     VNP_BACKEND_PROCFS, true);
+		if (s < 0)
+			return s;
+	}
+	return 0;
+}
+
+static int runq_coll_read(struct vnp_collector *c, const struct vnp_bin_ctx *ctx, unsigned *flags)
+{
+	double rq;
+
+	if (!vnp_runq_read(c->priv, &rq))
+		c->v[0] = rq;
+	return 0;
+}
+
+static void runq_coll_close(struct vnp_collector *c)
+{
+	vnp_runq_close(c->priv);
+}
+
+static const struct vnp_collector_ops runq_ops = {
+	.name = "runq",
+	.read = runq_coll_read,
+	.close = runq_coll_close,
+};
+
+int vnp_runq_collect(const struct vnp_record_opts *o, struct vnp_collectors *l)
+{
+	struct vnp_runq *rq = vnp_runq_open();
+	struct vnp_collector *c;
+	int s;
+
+	if (!rq) {
+		/* context only: the run goes on without it */
+		if (!o->quiet)
+			pr_warn("%s\n", vnp_errmsg());
+		return 0;
+	}
+	c = vnp_collectors_new(l, &runq_ops, rq);
+	if (!c)
+		return -errno;
+	s = vnp_collector_add_series(c, vnp_runq_series(rq), VNP_COUNTER, "seconds", VNP_CONTEXT,
+				     VNP_BACKEND_PROCFS, true);
+	return s < 0 ? s : 0;
 }

@@ -14,6 +14,7 @@
  * after the exit, so that a reused thread id is looked up again.
  */
 #include "collect/sampler.h"
+#include "collect/collector.h"
 
 #include "collect/kallsyms.h"
 
@@ -740,4 +741,91 @@ int vnp_sampler_read(struct vnp_sampler *s, vnp_sampler_emit_fn emit, void *arg,
 	*samples = s->nsamples;
 	*lost = nlost;
 	return emit_all(s, emit, arg);
+}
+
+/* ---- as a collector: cpu_samples, cpu_samples_lost, then a share per function ---- */
+
+enum { SAMPLES, SAMPLES_LOST, SHARE_OTHER, SHARE_FIRST };
+
+/*
+ * A function gets its own series the first time it reaches VNP_SHARE_MIN of
+ * a bin (earlier bins, where it was below, hold 0 and its samples are in
+ * [other]); the series is added to the run on the fly.
+ */
+#define VNP_SHARE_MIN 0.01
+
+static int emit_share(void *arg, const char *function, double share)
+{
+	struct vnp_collector *c = arg;
+	struct vnp_label l = { "function", function };
+	char name[256];
+	int idx;
+
+	if (vnp_series_name(name, sizeof(name), "cpu_share", &l, 1) < 0)
+		return 0; /* a name we cannot store: counted in [other] */
+	idx = vnp_collector_find(c, name, SHARE_OTHER);
+	if (idx < 0 && share >= VNP_SHARE_MIN) {
+		idx = vnp_collector_add_series(c, name, VNP_SHARE, "ratio", VNP_INDICATOR,
+					       VNP_BACKEND_CPU_CLOCK, false);
+		if (idx < 0)
+			return idx;
+	}
+	c->v[idx >= 0 ? idx : SHARE_OTHER] += share;
+	return 0;
+}
+
+/* the baseline read drains the rings; its shares are not the run's */
+static int ignore_share(void *arg, const char *function, double share)
+{
+	return 0;
+}
+
+static int sampler_coll_read(struct vnp_collector *c, const struct vnp_bin_ctx *ctx,
+			     unsigned *flags)
+{
+	uint64_t samples = 0, lost = 0;
+	int err = vnp_sampler_read(c->priv, ctx->baseline ? ignore_share : emit_share, c, &samples,
+				   &lost, flags);
+
+	if (err)
+		return err < 0 ? err : -EIO;
+	c->v[SAMPLES] = (double)samples;
+	c->v[SAMPLES_LOST] = (double)lost;
+	if (lost)
+		*flags |= VNP_BIN_INCOMPLETE;
+	return 0;
+}
+
+static void sampler_coll_close(struct vnp_collector *c)
+{
+	vnp_sampler_close(c->priv);
+}
+
+static const struct vnp_collector_ops sampler_ops = {
+	.name = "sampler",
+	.read = sampler_coll_read,
+	.close = sampler_coll_close,
+};
+
+int vnp_sampler_collect(const struct vnp_record_opts *o, struct vnp_collectors *l)
+{
+	struct vnp_sampler *s;
+	struct vnp_collector *c;
+
+	if (!o->profile_hz)
+		return 0;
+	s = vnp_sampler_open(o->profile_hz);
+	if (!s)
+		return -errno;
+	c = vnp_collectors_new(l, &sampler_ops, s);
+	if (!c)
+		return -errno;
+	if (vnp_collector_add_series(c, "cpu_samples", VNP_COUNTER, "samples", VNP_CONTEXT,
+				     VNP_BACKEND_CPU_CLOCK, false) < 0 ||
+	    vnp_collector_add_series(c, "cpu_samples_lost", VNP_COUNTER, "samples", VNP_CONTEXT,
+				     VNP_BACKEND_CPU_CLOCK, false) < 0 ||
+	    vnp_collector_add_series(c, "cpu_share{function=\"[other]\"}", VNP_SHARE, "ratio",
+				     VNP_INDICATOR, VNP_BACKEND_CPU_CLOCK, false) < 0)
+		return -ENOMEM;
+	return 0;
 }

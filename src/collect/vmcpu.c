@@ -13,6 +13,7 @@
  * previous read with it).
  */
 #include "collect/procfs.h"
+#include "collect/collector.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -253,7 +254,7 @@ struct vnp_vmcpu *vnp_vmcpu_open(void)
 		vc->si[i] = (struct vnp_series_info){ .name = strdup(name), .kind = VNP_COUNTER,
 						      .unit = (char *)"seconds",
 						      .role = VNP_INDICATOR,
-						      .backend = (char *)"procfs" };
+						      .backend = (char *)VNP_BACKEND_PROCFS };
 		if (!vc->si[i].name)
 			err = -ENOMEM;
 		else if (read_vm(vc, &vc->vm[i]))
@@ -300,4 +301,40 @@ void vnp_vmcpu_close(struct vnp_vmcpu *vc)
 	free(vc->si);
 	free(vc->vm);
 	free(vc);
+}
+
+/* ---- as a collector ---- */
+
+static int vmcpu_coll_read(struct vnp_collector *c, const struct vnp_bin_ctx *ctx,
+			   unsigned *flags)
+{
+	if (vnp_vmcpu_read(c->priv, c->v))
+		return vnp_fail(-ENOMEM, "out of memory");
+	return 0;
+}
+
+static void vmcpu_coll_close(struct vnp_collector *c)
+{
+	vnp_vmcpu_close(c->priv);
+}
+
+static const struct vnp_collector_ops vmcpu_ops = {
+	.name = "vmcpu",
+	.read = vmcpu_coll_read,
+	.close = vmcpu_coll_close,
+};
+
+int vnp_vmcpu_collect(const struct vnp_record_opts *o, struct vnp_collectors *l)
+{
+	const struct vnp_series_info *si;
+	struct vnp_vmcpu *vc;
+	size_t n;
+
+	if (!o->vm_cpu && !o->by_vm)
+		return 0;
+	vc = vnp_vmcpu_open();
+	if (!vc)
+		return -errno;
+	si = vnp_vmcpu_series(vc, &n);
+	return vnp_collectors_new_of(l, &vmcpu_ops, vc, si, n, true);
 }

@@ -151,3 +151,48 @@ int vnp_vhost_kthreads(pid_t qemu, pid_t *out, int max)
 	snprintf(want, sizeof(want), "vhost-%d", (int)qemu);
 	return vnp_pids_named(want, false, out, max);
 }
+
+int vnp_vm_threads(pid_t qemu, pid_t **out, size_t *n)
+{
+	pid_t kt[64], *v = NULL;
+	size_t cap = 0;
+	struct dirent *de;
+	char path[64];
+	DIR *d;
+	int nk, ki = 0;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)qemu);
+	d = opendir(path);
+	nk = vnp_vhost_kthreads(qemu, kt, (int)ARRAY_SIZE(kt));
+	for (;;) {
+		pid_t t;
+
+		if (d && (de = readdir(d))) {
+			if (de->d_name[0] < '1' || de->d_name[0] > '9')
+				continue;
+			t = (pid_t)strtol(de->d_name, NULL, 10);
+		} else if (ki < nk) {
+			t = kt[ki++];
+		} else {
+			break;
+		}
+		if (*n == cap) {
+			pid_t *nv = realloc(v, (cap = cap ? 2 * cap : 64) * sizeof(*v));
+
+			if (!nv) {
+				free(v);
+				if (d)
+					closedir(d);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[(*n)++] = t;
+	}
+	if (d)
+		closedir(d);
+	*out = v;
+	return 0;
+}

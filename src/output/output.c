@@ -279,3 +279,18 @@ const char *vnp_out_lcol(char *buf, size_t size, size_t width, const char *after
 	snprintf(buf, size, "%%-%zus%s", width, after);
 	return buf;
 }
+
+void vnp_out_progress(double t, int64_t bins, double target_bps, bool last, void *arg)
+{
+	FILE *fp = arg;
+
+	fprintf(fp, "\rvnetprof: recording %6.1f s, %lld bins", t, (long long)bins);
+	if (!isnan(target_bps)) {
+		const char *prefix;
+		double div = vnp_out_si(target_bps * 8, &prefix);
+
+		fprintf(fp, ", target %.3g %sbit/s   ", target_bps * 8 / div, prefix);
+	}
+	if (last)
+		fputc('\n', fp);
+}

@@ -8,6 +8,7 @@
 #define VNP_OUTPUT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum vnp_out_mode {
@@ -65,6 +66,13 @@ double vnp_out_si(double big, const char **prefix);
  * a fixed column would push every later column right.
  */
 const char *vnp_out_lcol(char *buf, size_t size, size_t width, const char *after);
+
+/*
+ * vnp_out_progress() - the recorder's progress line, redrawn in place on
+ * @arg (a FILE *, a terminal); @target_bps NAN leaves the target out.
+ * The signature of vnp_record_opts.on_progress.
+ */
+void vnp_out_progress(double t, int64_t bins, double target_bps, bool last, void *arg);
 
 /* JSON string escaping, for writers that stream (export) */
 void vnp_json_string(FILE *fp, const char *s);

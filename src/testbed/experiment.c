@@ -17,6 +17,7 @@
  */
 #include "testbed/experiment.h"
 #include "collect/collect.h"
+#include "output/output.h"
 
 #include <fcntl.h>
 #include <jansson.h>
@@ -535,7 +536,10 @@ static int one_run(const struct vnp_experiment_opts *o, const char *run_name,
 	ro.db = o->db;
 	ro.info = info;
 	ro.quiet = true;
-	ro.progress = !o->quiet && isatty(2);
+	if (!o->quiet && isatty(2)) {
+		ro.on_progress = vnp_out_progress;
+		ro.progress_arg = stderr;
+	}
 	/* the load saturates the CPUs on purpose: the bins must not wait for it */
 	ro.rt_prio = 1;
 	ro.vm_cpu = true; /* how the host shared its CPU out: what the schedules vary */
