@@ -55,7 +55,10 @@ check "no drift: $short of $pairs reads came sooner than one bin after the previ
 ncpu=$(getconf _NPROCESSORS_ONLN)
 span=$(q "select sum(m.value) / $ncpu from samples m join series s on s.id = m.series_id join runs r on r.id = s.run_id
 	where r.name = 'timing' and s.name like 'cpu_seconds{mode=%' and s.name != 'cpu_seconds{mode=\"guest\"}'")
-check "the kernel's CPU time over the bins is 60 s per CPU, +-0.5 % ($span s on each of $ncpu)" \
-	awk -v s="$span" 'BEGIN { exit !(s > 59.7 && s < 60.3) }'
+# (/proc/stat is kept in ticks, and on this virtual machine, with steal time
+# and tickless idle accounting, it ran up to 0.73 % fast over a minute:
+# 60.44 s seen on 2026-12-01; 2 % still tells a bin of the wrong length)
+check "the kernel's CPU time over the bins is 60 s per CPU, +-2 % ($span s on each of $ncpu)" \
+	awk -v s="$span" 'BEGIN { exit !(s > 58.8 && s < 61.2) }'
 check "the process lasted at least the 60 s it recorded ($(((t1 - t0) / 1000000)) ms)" [ $((t1 - t0)) -ge 60000000000 ]
 t_done
