@@ -16,4 +16,4 @@ build:
 	ninja -C build
 
 clean:
-	rm -rf build build-gcc build-clang build-asan
+	rm -rf build build-gcc build-clang build-asan build-nobpf

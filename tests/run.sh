@@ -24,6 +24,8 @@ failed_builds=0
 setup build-gcc -Dwerror=true -Dbuildtype=debugoptimized || failed_builds=$((failed_builds + 1))
 CC=clang setup build-clang -Dwerror=true -Dbuildtype=debugoptimized || failed_builds=$((failed_builds + 1))
 setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug || failed_builds=$((failed_builds + 1))
+# the build for a machine without kernel BTF (src/collect/bpfcount-none.c)
+setup build-nobpf -Dbpf=disabled -Dwerror=true -Dbuildtype=debugoptimized || failed_builds=$((failed_builds + 1))
 # a build dir made earlier with another compiler is not the clang build
 if ! grep -q '"command": "clang' build-clang/compile_commands.json 2>/dev/null; then
 	echo "tests: build-clang was not configured with clang: remove it and run again"
