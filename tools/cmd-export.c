@@ -27,12 +27,11 @@ static const char help[] =
 	"  vnetprof export --format csv > runs.csv\n"
 	"  vnetprof export lab.db --run staged-1 --format json | jq .runs[0].series[].name\n";
 
-static void json_run(FILE *fp, const struct vnp_run *run, bool first)
+/* one run, an element of the "runs" array of @o (JSON) */
+static void json_run(struct vnp_out *o, const struct vnp_run *run)
 {
 	const struct vnp_run_info *ri = vnp_run_info(run);
-	struct vnp_out *o = vnp_out_new(VNP_OUT_JSON, fp);
-	/* the run object is written by the output layer; value arrays are streamed */
-	fputs(first ? "" : ",", fp);
+
 	vnp_out_open_object(o, NULL);
 	vnp_out_int(o, "id", NULL, (long long)ri->id);
 	vnp_out_str(o, "name", NULL, ri->name);
@@ -78,7 +77,6 @@ static void json_run(FILE *fp, const struct vnp_run *run, bool first)
 	}
 	vnp_out_close_array(o);
 	vnp_out_close_object(o);
-	vnp_out_free(o);
 }
 
 int cmd_export(int argc, char **argv)
@@ -93,6 +91,7 @@ int cmd_export(int argc, char **argv)
 	static const char shortopts[] = ":r:f:jh";
 	struct vnp_out *o = cmd_output(argc, argv, shortopts, opts);
 	const char *db = DEFAULT_DB, *sel = NULL, *format = NULL;
+	struct vnp_out *jo = NULL; /* --format json */
 	struct vnp_run_info *infos = NULL;
 	struct vnp_store *st = NULL;
 	size_t n = 0;
@@ -141,8 +140,16 @@ int cmd_export(int argc, char **argv)
 		ret = vnp_out_err(o, EXIT_FAIL, "%s", lib_err(err));
 		goto out;
 	}
-	if (!strcmp(format, "json"))
-		fputs("{\"runs\":[", stdout);
+	/* JSON through the output layer, errors too: {"runs": [run, ..., {"error": ...}]} */
+	if (!strcmp(format, "json")) {
+		jo = vnp_out_new(VNP_OUT_JSON, stdout);
+		if (!jo) {
+			ret = vnp_out_err(o, EXIT_FAIL, "out of memory");
+			goto out;
+		}
+		vnp_out_open_object(jo, NULL);
+		vnp_out_open_array(jo, "runs");
+	}
 	for (size_t i = 0; i < n; i++) {
 		char id[32];
 		struct vnp_run *run;
@@ -150,24 +157,25 @@ int cmd_export(int argc, char **argv)
 		snprintf(id, sizeof(id), "%lld", (long long)infos[i].id);
 		run = vnp_store_load(st, id);
 		if (!run) {
-			ret = vnp_out_err(NULL, EXIT_FAIL, "%s", lib_err(errno));
+			ret = vnp_out_err(jo, EXIT_FAIL, "%s", lib_err(errno));
 			break;
 		}
-		if (!strcmp(format, "csv"))
-			err = vnp_csv_write_run(stdout, run, i == 0);
+		if (jo)
+			json_run(jo, run);
 		else
-			json_run(stdout, run, i == 0);
+			err = vnp_csv_write_run(stdout, run, i == 0);
 		vnp_run_free(run);
 		if (err) {
 			ret = vnp_out_err(NULL, EXIT_FAIL, "writing: %s", strerror(-err));
 			break;
 		}
 	}
-	if (!strcmp(format, "json"))
-		fputs("]}\n", stdout);
+	vnp_out_free(jo); /* closes the array and the object */
+	jo = NULL;
 	if (fflush(stdout) || ferror(stdout))
 		ret = vnp_out_err(NULL, EXIT_FAIL, "writing the output: %s", strerror(errno));
 out:
+	vnp_out_free(jo);
 	vnp_run_infos_free(infos, n);
 	vnp_store_close(st);
 	vnp_out_free(o);
