@@ -445,6 +445,9 @@ void imp_note_end(struct vnp_importer *im, int64_t t_ns, bool partial)
 
 int imp_set_clock(struct vnp_importer *im, const char *file, const char *clock)
 {
+	if (im->nruns)
+		return vnp_fail(-EINVAL, "%s: a trace after vnetprof CSV, which holds whole runs: "
+				"import it apart", file);
 	if (im->opts.into && im->opts.into_clock && strcmp(clock, im->opts.into_clock) &&
 	    im->opts.offset_s == 0)
 		return vnp_fail(-EINVAL, "%s: its times are on the %s clock, the run's on the %s "
@@ -557,6 +560,9 @@ void vnp_importer_free(struct vnp_importer *im)
 	free(im->flags);
 	free(im->clock);
 	free(im->files);
+	for (size_t i = 0; i < im->nruns; i++)
+		vnp_run_free(im->runs[i]);
+	free(im->runs);
 	free(im);
 }
 
@@ -576,6 +582,39 @@ void imp_note_file(struct vnp_importer *im, const char *name)
 	}
 	memcpy(f + have, name, n + 1);
 	im->files = f;
+}
+
+int imp_add_runs(struct vnp_importer *im, const char *file, struct vnp_run **runs, size_t n)
+{
+	struct vnp_run **all = NULL;
+	int err = 0;
+
+	if (im->have_base || im->nseries)
+		err = vnp_fail(-EINVAL, "%s: vnetprof CSV holds whole runs: import it apart from "
+			       "traces", file);
+	else if (!(all = realloc(im->runs, (im->nruns + n) * sizeof(*all))))
+		err = -ENOMEM;
+	if (err) {
+		for (size_t i = 0; i < n; i++)
+			vnp_run_free(runs[i]);
+		free(runs);
+		return err;
+	}
+	memcpy(all + im->nruns, runs, n * sizeof(*runs));
+	im->runs = all;
+	im->nruns += n;
+	free(runs);
+	return 0;
+}
+
+size_t vnp_importer_take_runs(struct vnp_importer *im, struct vnp_run ***runs)
+{
+	size_t n = im->nruns;
+
+	*runs = im->runs;
+	im->runs = NULL;
+	im->nruns = 0;
+	return n;
 }
 
 int vnp_importer_finish(struct vnp_importer *im, const struct vnp_run_info *info,

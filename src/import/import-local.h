@@ -105,6 +105,9 @@ struct vnp_importer {
 	bool clock_fixed;  /* --into: the run's clock, set by the caller */
 	uint64_t events, lines, bytes;
 	char *files; /* the files read, for messages: "a.txt, b.json" */
+	/* whole runs that a file held (vnetprof CSV), not binned */
+	struct vnp_run **runs;
+	size_t nruns;
 	/* warnings */
 	char *warn[IMP_MAX_WARN_KEPT];
 	size_t nwarn_kept;
@@ -128,6 +131,12 @@ struct imp_bad {
  */
 void imp_bad_line(struct vnp_importer *im, struct imp_bad *b, const struct lreader *lr,
 		  const char *line, size_t len, const char *why);
+/*
+ * imp_add_runs() - keep whole runs that a file held (@runs and each run are
+ * the importer's now, also on failure). A file of whole runs and a file of
+ * events do not go into one import: -EINVAL.
+ */
+int imp_add_runs(struct vnp_importer *im, const char *file, struct vnp_run **runs, size_t n);
 /* a file read, for the message of an import that found nothing */
 void imp_note_file(struct vnp_importer *im, const char *name);
 /* "123.5" seconds as a JSON double -> ns; INT64_MIN when out of range */
