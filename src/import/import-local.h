@@ -226,6 +226,9 @@ struct imp_format {
 	const char *suffix; /* a file that no sniffer knows is this format if named so */
 };
 
+/* the table, for its tests */
+const struct imp_format *imp_formats(size_t *n);
+
 int sniff_ftrace(const char *data, size_t len);
 int imp_ftrace(struct vnp_importer *im, struct lreader *lr, const char *path);
 int sniff_function_graph(const char *data, size_t len);

@@ -28,6 +28,12 @@ static const struct imp_format formats[] = {
 	{ VNP_IMPORT_CSV, "csv", "vnetprof CSV", sniff_csv, imp_csv, ".csv" },
 };
 
+const struct imp_format *imp_formats(size_t *n)
+{
+	*n = ARRAY_SIZE(formats);
+	return formats;
+}
+
 static const struct imp_format *format_of(enum vnp_import_format f)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(formats); i++)
