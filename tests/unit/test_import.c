@@ -321,36 +321,39 @@ static void test_by_and_options(void **state)
 	assert_non_null(strstr(vnp_errmsg(), "microseconds"));
 }
 
+/* every fixture and its format */
+static const struct {
+	const char *file;
+	enum vnp_import_format f;
+} fixture_formats[] = {
+	{ "ftrace-formats/default.txt", VNP_IMPORT_FTRACE },
+	{ "ftrace-formats/irq-info-off.txt", VNP_IMPORT_FTRACE },
+	{ "ftrace-formats/record-tgid.txt", VNP_IMPORT_FTRACE },
+	{ "ftrace-formats/latency-format.txt", VNP_IMPORT_FTRACE },
+	{ "ftrace-formats/no-context-info.txt", VNP_IMPORT_FTRACE },
+	{ "vhost/function-tracer.txt", VNP_IMPORT_FTRACE },
+	{ "vhost/function-graph-abstime.txt", VNP_IMPORT_FUNCTION_GRAPH },
+	{ "netns-staged/ftrace-events.txt.gz", VNP_IMPORT_FTRACE },
+	{ "netns-staged/trace-events.dat", VNP_IMPORT_TRACE_DAT },
+	{ "netns-staged/perf-script-cpu-clock.txt", VNP_IMPORT_PERF_SCRIPT },
+	{ "netns-staged/perf-stat-interval.csv", VNP_IMPORT_PERF_STAT },
+	{ "netns-staged/iperf3-server.json", VNP_IMPORT_IPERF3 },
+	{ "netns-staged/iperf3-client.json", VNP_IMPORT_IPERF3 },
+};
+
 static void test_detect(void **state)
 {
-	static const struct {
-		const char *file;
-		enum vnp_import_format f;
-	} cases[] = {
-		{ "ftrace-formats/default.txt", VNP_IMPORT_FTRACE },
-		{ "ftrace-formats/irq-info-off.txt", VNP_IMPORT_FTRACE },
-		{ "ftrace-formats/record-tgid.txt", VNP_IMPORT_FTRACE },
-		{ "ftrace-formats/latency-format.txt", VNP_IMPORT_FTRACE },
-		{ "ftrace-formats/no-context-info.txt", VNP_IMPORT_FTRACE },
-		{ "vhost/function-tracer.txt", VNP_IMPORT_FTRACE },
-		{ "vhost/function-graph-abstime.txt", VNP_IMPORT_FUNCTION_GRAPH },
-		{ "netns-staged/ftrace-events.txt.gz", VNP_IMPORT_FTRACE },
-		{ "netns-staged/trace-events.dat", VNP_IMPORT_TRACE_DAT },
-		{ "netns-staged/perf-script-cpu-clock.txt", VNP_IMPORT_PERF_SCRIPT },
-		{ "netns-staged/perf-stat-interval.csv", VNP_IMPORT_PERF_STAT },
-		{ "netns-staged/iperf3-server.json", VNP_IMPORT_IPERF3 },
-		{ "netns-staged/iperf3-client.json", VNP_IMPORT_IPERF3 },
-	};
+	const size_t ncases = sizeof(fixture_formats) / sizeof(fixture_formats[0]);
 	enum vnp_import_format f;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int err = vnp_import_detect(fixture(cases[i].file), &f);
+	for (size_t i = 0; i < ncases; i++) {
+		int err = vnp_import_detect(fixture(fixture_formats[i].file), &f);
 
-		if (err || f != cases[i].f)
-			fail_msg("%s: detected %s (%d: %s), wanted %s", cases[i].file,
+		if (err || f != fixture_formats[i].f)
+			fail_msg("%s: detected %s (%d: %s), wanted %s", fixture_formats[i].file,
 				 vnp_import_format_str(f), err, vnp_errmsg(),
-				 vnp_import_format_str(cases[i].f));
+				 vnp_import_format_str(fixture_formats[i].f));
 	}
 	assert_int_equal(vnp_import_detect_mem("hello\nworld\n", 12, &f), -EPROTONOSUPPORT);
 	/* one line without its newline is read whole */
@@ -698,30 +701,34 @@ static const char long_csv[] =
 	"other,x,0,1,7\n";
 
 /* every format has one line of the table; its sniffer, and no other, picks its fixtures */
+/* the fixtures, a file that is no trace, and a CSV: the format each sniffs as */
+static int sniffed(const struct imp_format *t, size_t n, const char *path)
+{
+	int best = 0, want = -1;
+	struct lreader lr;
+	const char *p;
+	size_t len;
+
+	peek_file(&lr, path, &p, &len);
+	/* the detection rule: the highest score, the first of equals */
+	for (size_t i = 0; i < n; i++) {
+		int s = t[i].sniff(p, len);
+
+		assert_true(s >= 0);
+		if (s > best) {
+			best = s;
+			want = (int)i;
+		}
+	}
+	lr_close(&lr);
+	return want;
+}
+
 static void test_format_table(void **state)
 {
-	static const struct {
-		const char *file;
-		enum vnp_import_format f;
-	} cases[] = {
-		{ "ftrace-formats/default.txt", VNP_IMPORT_FTRACE },
-		{ "ftrace-formats/irq-info-off.txt", VNP_IMPORT_FTRACE },
-		{ "ftrace-formats/record-tgid.txt", VNP_IMPORT_FTRACE },
-		{ "ftrace-formats/latency-format.txt", VNP_IMPORT_FTRACE },
-		{ "ftrace-formats/no-context-info.txt", VNP_IMPORT_FTRACE },
-		{ "vhost/function-tracer.txt", VNP_IMPORT_FTRACE },
-		{ "vhost/set_ftrace_filter.txt", VNP_IMPORT_AUTO },
-		{ "vhost/function-graph-abstime.txt", VNP_IMPORT_FUNCTION_GRAPH },
-		{ "netns-staged/ftrace-events.txt.gz", VNP_IMPORT_FTRACE },
-		{ "netns-staged/trace-events.dat", VNP_IMPORT_TRACE_DAT },
-		{ "netns-staged/perf-script-cpu-clock.txt", VNP_IMPORT_PERF_SCRIPT },
-		{ "netns-staged/perf-stat-interval.csv", VNP_IMPORT_PERF_STAT },
-		{ "netns-staged/iperf3-server.json", VNP_IMPORT_IPERF3 },
-		{ "netns-staged/iperf3-client.json", VNP_IMPORT_IPERF3 },
-		{ NULL, VNP_IMPORT_CSV }, /* long_csv, written below */
-	};
 	char csv[512];
 	size_t n;
+	int c;
 	const struct imp_format *t = imp_formats(&n);
 
 	(void)state;
@@ -745,33 +752,18 @@ static void test_format_table(void **state)
 	assert_int_equal(n, VNP_IMPORT_CSV);
 	snprintf(csv, sizeof(csv), "%s/long.csv", tmpdir);
 	write_file(csv, long_csv);
-	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-		const char *path = cases[c].file ? fixture(cases[c].file) : csv, *p;
-		int best = 0, want = -1;
-		struct lreader lr;
-		size_t len;
+	for (size_t i = 0; i < sizeof(fixture_formats) / sizeof(fixture_formats[0]); i++) {
+		int w = sniffed(t, n, fixture(fixture_formats[i].file));
 
-		peek_file(&lr, path, &p, &len);
-		/* the detection rule: the highest score, the first of equals */
-		for (size_t i = 0; i < n; i++) {
-			int s = t[i].sniff(p, len);
-
-			assert_true(s >= 0);
-			if (s > best) {
-				best = s;
-				want = (int)i;
-			}
-		}
-		if (cases[c].f == VNP_IMPORT_AUTO) {
-			if (want >= 0)
-				fail_msg("%s: %s claims a file that is no trace", path, t[want].name);
-		} else if (want < 0 || t[want].id != cases[c].f) {
-			fail_msg("%s: sniffed as %s, wanted %s", path,
-				 want < 0 ? "nothing" : t[want].name,
-				 vnp_import_format_str(cases[c].f));
-		}
-		lr_close(&lr);
+		if (w < 0 || t[w].id != fixture_formats[i].f)
+			fail_msg("%s: sniffed as %s, wanted %s", fixture_formats[i].file,
+				 w < 0 ? "nothing" : t[w].name,
+				 vnp_import_format_str(fixture_formats[i].f));
 	}
+	assert_int_equal(sniffed(t, n, fixture("vhost/set_ftrace_filter.txt")), -1);
+	c = sniffed(t, n, csv);
+	assert_true(c >= 0);
+	assert_int_equal(t[c].id, VNP_IMPORT_CSV);
 }
 
 static char *runs_csv(struct vnp_run **runs, size_t n)
