@@ -648,7 +648,7 @@ enum vnp_import_format {
 	VNP_IMPORT_PERF_SCRIPT,	   /* perf script: tracepoints and samples */
 	VNP_IMPORT_PERF_STAT,	   /* perf stat -x, -I (also -A) */
 	VNP_IMPORT_IPERF3,	   /* iperf3 -J, server or client */
-	VNP_IMPORT_CSV,		   /* the long form of vnetprof export (vnp_csv_read()) */
+	VNP_IMPORT_CSV,		   /* the long form of vnetprof export: whole runs */
 };
 
 /** vnp_import_format_parse() - "auto", "ftrace", "function-graph", ... Return: 0 or -EINVAL */
@@ -696,8 +696,9 @@ void vnp_importer_free(struct vnp_importer *im);
  * vnp_importer_add_file() - read one file into the importer's bins
  * @im: importer
  * @path: file, plain or gzip ("-": standard input)
- * @fmt: its format; VNP_IMPORT_AUTO detects it (VNP_IMPORT_CSV is refused:
- *       use vnp_csv_read())
+ * @fmt: its format; VNP_IMPORT_AUTO detects it. A vnetprof CSV file holds
+ *       whole runs: they are kept as they are (vnp_importer_take_runs()), and
+ *       such files and traces do not go into one importer (-EINVAL).
  *
  * Streams the file: memory grows with series x bins, not with its length.
  * Lines that cannot be read are counted as warnings (file:line), see
@@ -724,6 +725,16 @@ const char *vnp_importer_warning(const struct vnp_importer *im, size_t i);
 uint64_t vnp_importer_nwarnings(const struct vnp_importer *im);
 /** events (and intervals, samples) counted so far */
 uint64_t vnp_importer_nevents(const struct vnp_importer *im);
+
+/**
+ * vnp_importer_take_runs() - the whole runs that vnetprof CSV files held
+ * @im: importer
+ * @runs: the runs, in the order of the files and of their rows; the caller
+ *        frees each with vnp_run_free() and the array with free()
+ *
+ * Return: their number (0 and NULL when no such file was read).
+ */
+size_t vnp_importer_take_runs(struct vnp_importer *im, struct vnp_run ***runs);
 
 /**
  * vnp_importer_finish() - the run built from the files read

@@ -38,5 +38,8 @@ double vnp_now_wall(void);
 int vnp_parse_cpulist(const char *s, unsigned char *set, int max); /* returns highest cpu+1 */
 /* /sys/devices/system/cpu/online into @set; returns highest cpu+1 or -errno */
 int vnp_cpus_online(unsigned char *set, int max);
+/* vnp_csv_read() of the CSV text in @data (@name for messages) */
+int vnp_csv_read_mem(const char *name, const char *data, size_t len, struct vnp_run ***runs,
+		     size_t *nruns);
 
 #endif

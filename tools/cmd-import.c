@@ -87,37 +87,72 @@ static int parse_offset(const char *s, double *v)
 	return 0;
 }
 
-/* the long CSV form: whole runs, as before */
-static int import_csv(struct vnp_out *o, char **files, int nfiles, const char *db,
-		      const char *name, struct vnp_run_info *labels, const char *cmdline)
+/* 0 if @st has no run named @name, else the exit status after saying so */
+static int name_taken(struct vnp_out *o, struct vnp_store *st, const char *db, const char *name,
+		      bool into_ok)
 {
+	struct vnp_run_info have;
+
+	if (vnp_store_find(st, name, &have))
+		return EXIT_OK;
+	vnp_run_info_clear(&have);
+	return vnp_out_err(o, EXIT_FAIL, "a run named '%s' already exists in %s; choose another "
+			   "name with --run%s", name, db, into_ok ? ", or add to it with --into" : "");
+}
+
+static void print_warnings(struct vnp_out *o, const struct vnp_importer *im);
+
+/* one run imported: its name, id, size; with @im (traces) its clock, events, warnings */
+static void print_run(struct vnp_out *o, const struct vnp_run *run, bool into,
+		      const struct vnp_importer *im)
+{
+	const struct vnp_run_info *r = vnp_run_info(run);
+	char origin[64];
+
+	vnp_out_open_object(o, NULL);
+	vnp_out_text(o, into ? "added to " : "imported ");
+	vnp_out_str(o, "name", "%s", r->name);
+	if (!into)
+		vnp_out_int(o, "id", " (id %lld)", (long long)r->id);
+	vnp_out_int(o, "series", ": %lld series, ", (long long)vnp_run_nseries(run));
+	vnp_out_int(o, "bins", "%lld bins of ", (long long)vnp_run_nbins(run));
+	vnp_out_double(o, "bin_s", "%g s", r->bin_s);
+	if (im) {
+		vnp_fmt_seconds(origin, sizeof(origin), r->origin);
+		vnp_out_double(o, "origin", NULL, r->origin);
+		vnp_out_text(o, " from %s", origin);
+		vnp_out_str(o, "clock", " (%s clock), ", r->origin_clock);
+		vnp_out_int(o, "events", "%lld events", (long long)vnp_importer_nevents(im));
+		vnp_out_text(o, vnp_importer_nwarnings(im) ? ", %llu warnings\n" : "\n",
+			     (unsigned long long)vnp_importer_nwarnings(im));
+		print_warnings(o, im);
+	} else {
+		vnp_out_text(o, "\n");
+	}
+	vnp_out_close_object(o);
+}
+
+/* the runs that vnetprof CSV files hold, each stored as it is */
+static int import_csv(struct vnp_out *o, char **files, const enum vnp_import_format *fmts,
+		      int nfiles, const char *db, const char *name, struct vnp_run_info *labels,
+		      const char *cmdline)
+{
+	struct vnp_importer *im = vnp_importer_new(NULL);
 	struct vnp_run **runs = NULL;
 	struct vnp_store *st = NULL;
 	size_t nruns = 0;
 	int err, ret = EXIT_OK;
 
+	if (!im)
+		return vnp_out_err(o, EXIT_FAIL, "%s", lib_err(errno));
 	for (int f = 0; f < nfiles; f++) {
-		struct vnp_run **r = NULL, **all;
-		size_t n = 0;
-
-		err = vnp_csv_read(files[f], &r, &n);
+		err = vnp_importer_add_file(im, files[f], fmts[f]);
 		if (err) {
 			ret = vnp_out_err(o, EXIT_FAIL, "%s", lib_err(err));
 			goto out;
 		}
-		all = realloc(runs, (nruns + n) * sizeof(*all));
-		if (!all) {
-			for (size_t i = 0; i < n; i++)
-				vnp_run_free(r[i]);
-			free(r);
-			ret = vnp_out_err(o, EXIT_FAIL, "out of memory");
-			goto out;
-		}
-		runs = all;
-		memcpy(runs + nruns, r, n * sizeof(*r));
-		nruns += n;
-		free(r);
 	}
+	nruns = vnp_importer_take_runs(im, &runs);
 	if (name && nruns != 1) {
 		ret = vnp_out_err(o, EXIT_FAIL, "the files hold %zu runs; --run names one run",
 				  nruns);
@@ -131,7 +166,6 @@ static int import_csv(struct vnp_out *o, char **files, int nfiles, const char *d
 	/* check every name first, so that a clash stores nothing */
 	for (size_t i = 0; i < nruns; i++) {
 		struct vnp_run_info *ri = vnp_run_info_mut(runs[i]);
-		struct vnp_run_info have;
 
 		if (name) {
 			free(ri->name);
@@ -141,12 +175,9 @@ static int import_csv(struct vnp_out *o, char **files, int nfiles, const char *d
 		ri->cmdline = strdup(cmdline);
 		for (size_t l = 0; l < labels->nlabels; l++)
 			vnp_run_info_add_label(ri, labels->labels[l].key, labels->labels[l].value);
-		if (!vnp_store_find(st, ri->name, &have)) {
-			vnp_run_info_clear(&have);
-			ret = vnp_out_err(o, EXIT_FAIL, "a run named '%s' already exists in %s; "
-					  "import it under another name with --run", ri->name, db);
+		ret = name_taken(o, st, db, ri->name, false);
+		if (ret)
 			goto out;
-		}
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(vnp_run_info(runs[j])->name, ri->name)) {
 				ret = vnp_out_err(o, EXIT_FAIL, "two runs named '%s' in the files",
@@ -156,27 +187,19 @@ static int import_csv(struct vnp_out *o, char **files, int nfiles, const char *d
 	}
 	vnp_out_open_array(o, NULL);
 	for (size_t i = 0; i < nruns; i++) {
-		const struct vnp_run_info *ri = vnp_run_info(runs[i]);
-
 		err = vnp_store_save(st, runs[i]);
 		if (err) {
 			ret = vnp_out_err(o, EXIT_FAIL, "%s", lib_err(err));
 			break;
 		}
-		vnp_out_open_object(o, NULL);
-		vnp_out_text(o, "imported ");
-		vnp_out_str(o, "name", "%s", ri->name);
-		vnp_out_int(o, "id", " (id %lld): ", (long long)ri->id);
-		vnp_out_int(o, "series", "%lld series, ", (long long)vnp_run_nseries(runs[i]));
-		vnp_out_int(o, "bins", "%lld bins of ", (long long)vnp_run_nbins(runs[i]));
-		vnp_out_double(o, "bin_s", "%g s\n", ri->bin_s);
-		vnp_out_close_object(o);
+		print_run(o, runs[i], false, NULL);
 	}
 	vnp_out_close_array(o);
 out:
 	for (size_t i = 0; i < nruns; i++)
 		vnp_run_free(runs[i]);
 	free(runs);
+	vnp_importer_free(im);
 	vnp_store_close(st);
 	return ret;
 }
@@ -342,7 +365,7 @@ int cmd_import(int argc, char **argv)
 					  "apply to vnetprof CSV");
 			goto out;
 		}
-		ret = import_csv(o, argv + optind, nfiles, db, name, &labels, cmdline);
+		ret = import_csv(o, argv + optind, fmts, nfiles, db, name, &labels, cmdline);
 		goto out;
 	}
 
@@ -372,21 +395,15 @@ int cmd_import(int argc, char **argv)
 		if (!name)
 			name = defname;
 		if (!access(db, F_OK)) {
-			struct vnp_run_info have;
-
 			/* fail before reading a large file when the name is taken */
 			st = vnp_store_open(db, 0);
 			if (!st) {
 				ret = vnp_out_err(o, EXIT_FAIL, "%s", lib_err(errno));
 				goto out;
 			}
-			if (!vnp_store_find(st, name, &have)) {
-				vnp_run_info_clear(&have);
-				ret = vnp_out_err(o, EXIT_FAIL, "a run named '%s' already "
-						  "exists in %s; choose another name with --run, "
-						  "or add to it with --into", name, db);
+			ret = name_taken(o, st, db, name, true);
+			if (ret)
 				goto out;
-			}
 		}
 	}
 	io.by = by;
@@ -425,31 +442,10 @@ int cmd_import(int argc, char **argv)
 		ret = vnp_out_err(o, EXIT_FAIL, "%s", lib_err(err));
 		goto out;
 	}
-	{
-		const struct vnp_run_info *r = vnp_run_info(run);
-		char origin[64];
-
-		vnp_fmt_seconds(origin, sizeof(origin), r->origin);
-		/* an array of runs, as for the CSV form */
-		vnp_out_open_array(o, NULL);
-		vnp_out_open_object(o, NULL);
-		vnp_out_text(o, into ? "added to " : "imported ");
-		vnp_out_str(o, "name", "%s", r->name);
-		if (!into)
-			vnp_out_int(o, "id", " (id %lld)", (long long)r->id);
-		vnp_out_int(o, "series", ": %lld series, ", (long long)vnp_run_nseries(run));
-		vnp_out_int(o, "bins", "%lld bins of ", (long long)vnp_run_nbins(run));
-		vnp_out_double(o, "bin_s", "%g s", r->bin_s);
-		vnp_out_double(o, "origin", NULL, r->origin);
-		vnp_out_text(o, " from %s", origin);
-		vnp_out_str(o, "clock", " (%s clock), ", r->origin_clock);
-		vnp_out_int(o, "events", "%lld events", (long long)vnp_importer_nevents(im));
-		vnp_out_text(o, vnp_importer_nwarnings(im) ? ", %llu warnings\n" : "\n",
-			     (unsigned long long)vnp_importer_nwarnings(im));
-		print_warnings(o, im);
-		vnp_out_close_object(o);
-		vnp_out_close_array(o);
-	}
+	/* an array of runs, as for the CSV form */
+	vnp_out_open_array(o, NULL);
+	print_run(o, run, into != NULL, im);
+	vnp_out_close_array(o);
 out:
 	vnp_run_free(run);
 	vnp_importer_free(im);

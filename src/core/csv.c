@@ -116,9 +116,9 @@ static int parse_num(const char *s, double *v, bool empty_ok)
 	return *end || isnan(*v) ? -1 : 0;
 }
 
-int vnp_csv_read(const char *path, struct vnp_run ***runsp, size_t *nrunsp)
+/* the rows of @fp, named @path in messages */
+static int read_fp(FILE *fp, const char *path, struct vnp_run ***runsp, size_t *nrunsp)
 {
-	FILE *fp = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	struct vnp_run **runs = NULL;
 	struct row *rows = NULL;
 	size_t nruns = 0, nrows = 0, cap = 0, linecap = 0;
@@ -127,8 +127,6 @@ int vnp_csv_read(const char *path, struct vnp_run ***runsp, size_t *nrunsp)
 	ssize_t len;
 	int err = 0;
 
-	if (!fp)
-		return vnp_fail(-errno, "%s: %s", path, strerror(errno));
 	while ((len = getline(&line, &linecap, fp)) >= 0) {
 		char *f[6];
 		struct row r;
@@ -256,8 +254,6 @@ int vnp_csv_read(const char *path, struct vnp_run ***runsp, size_t *nrunsp)
 	}
 	free(line);
 	free(rows);
-	if (fp != stdin)
-		fclose(fp);
 	if (err) {
 		for (size_t i = 0; i < nruns; i++)
 			vnp_run_free(runs[i]);
@@ -267,4 +263,34 @@ int vnp_csv_read(const char *path, struct vnp_run ***runsp, size_t *nrunsp)
 	*runsp = runs;
 	*nrunsp = nruns;
 	return 0;
+}
+
+int vnp_csv_read(const char *path, struct vnp_run ***runs, size_t *nruns)
+{
+	FILE *fp = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	int err;
+
+	if (!fp)
+		return vnp_fail(-errno, "%s: %s", path, strerror(errno));
+	err = read_fp(fp, path, runs, nruns);
+	if (fp != stdin)
+		fclose(fp);
+	return err;
+}
+
+int vnp_csv_read_mem(const char *name, const char *data, size_t len, struct vnp_run ***runs,
+		     size_t *nruns)
+{
+	FILE *fp;
+	int err;
+
+	if (!len)
+		return vnp_fail(-EINVAL, "%s: no rows; expected the header '%s' and rows", name,
+				header);
+	fp = fmemopen((void *)data, len, "r");
+	if (!fp)
+		return vnp_fail(-errno, "%s: %s", name, strerror(errno));
+	err = read_fp(fp, name, runs, nruns);
+	fclose(fp);
+	return err;
 }

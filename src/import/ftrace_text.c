@@ -53,9 +53,8 @@ struct ftx {
 	const char *file;
 	bool graph, latency;
 	struct skey key;
-	uint64_t good, bad, skipped;
-	long first_bad;
-	char first_bad_text[48];
+	uint64_t good, skipped;
+	struct imp_bad bad;
 	int64_t prev_ts, first_ts;
 	bool have_prev;
 	/* header: entries-in-buffer/entries-written */
@@ -91,27 +90,9 @@ static const struct series_def def_event = { VNP_COUNTER, "events", VNP_INDICATO
 static const struct series_def def_lost = { VNP_COUNTER, "events", VNP_CONTEXT,
 					    "import:ftrace", -1, false };
 
-static inline bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
 static void note_bad(struct ftx *x, const char *line, size_t len, const char *why)
 {
-	char snip[48];
-	size_t n = len < sizeof(snip) - 1 ? len : sizeof(snip) - 1;
-
-	for (size_t i = 0; i < n; i++)
-		snip[i] = (unsigned char)line[i] < 0x20 || (unsigned char)line[i] >= 0x7f ? '?'
-										      : line[i];
-	snip[n] = '\0';
-	if (!x->bad) {
-		x->first_bad = x->lr->lineno;
-		memcpy(x->first_bad_text, snip, n + 1);
-	}
-	x->bad++;
-	imp_warn(x->im, "%s:%ld: %s, skipped: '%s%s'", x->file, x->lr->lineno, why, snip,
-		 len > n ? "..." : "");
+	imp_bad_line(x->im, &x->bad, x->lr, line, len, why);
 }
 
 /* strip "+0x1a/0x80" and " <ffffffff...>" from a symbol */
@@ -124,6 +105,21 @@ static size_t sym_len(const char *s, size_t n)
 }
 
 /* ---- context: "comm-pid (tgid) [cpu] flags ts: body" ------------------------ */
+
+/* the task "comm-pid" and its two parts; false if it does not end in -<pid> */
+static bool set_task(struct fline *fl, const char *t, size_t n)
+{
+	size_t cl;
+
+	if (!split_task(t, n, &cl))
+		return false;
+	fl->task = fl->comm = t;
+	fl->task_len = n;
+	fl->comm_len = cl;
+	fl->pid = t + cl + 1;
+	fl->pid_len = n - cl - 1;
+	return true;
+}
 
 static int parse_context(const char *s, size_t n, struct fline *fl)
 {
@@ -175,20 +171,11 @@ static int parse_context(const char *s, size_t n, struct fline *fl)
 				l--;
 		}
 		pe = l + 1;
-		while (l > p && is_digit(*l))
-			l--;
-		ps = l + 1;
-		if (ps == pe || *l != '-')
-			return -1;
-		fl->pid = ps;
-		fl->pid_len = pe - ps;
 		ps = p;
-		while (ps < l && *ps == ' ')
+		while (ps < pe && *ps == ' ')
 			ps++;
-		fl->comm = ps;
-		fl->comm_len = l - ps;
-		fl->task = ps;
-		fl->task_len = pe - ps;
+		if (!set_task(fl, ps, pe - ps))
+			return -1;
 	}
 	/* right: optional flags, then "ts:" */
 	r++;
@@ -268,22 +255,12 @@ static int parse_latency(const char *s, size_t n, struct fline *fl)
 	while (l > s && *l == ' ')
 		l--;
 	{
-		const char *pe = l + 1, *ps;
+		const char *pe = l + 1, *ps = s;
 
-		while (l > s && is_digit(*l))
-			l--;
-		ps = l + 1;
-		if (ps == pe || *l != '-')
-			return 0;
-		fl->pid = ps;
-		fl->pid_len = pe - ps;
-		ps = s;
-		while (ps < l && *ps == ' ')
+		while (ps < pe && *ps == ' ')
 			ps++;
-		fl->comm = ps;
-		fl->comm_len = l - ps;
-		fl->task = ps;
-		fl->task_len = pe - ps;
+		if (!set_task(fl, ps, pe - ps))
+			return 0;
 	}
 	c += 2;
 	while (c < end && *c == ' ')
@@ -406,14 +383,6 @@ static const char *full_event_name(struct ftx *x, const char *name, size_t len, 
 	e->full[e->full_len] = '\0';
 	*outlen = e->full_len;
 	return e->full;
-}
-
-static void trim_cpu(const char **c, size_t *n)
-{
-	while (*n > 1 && **c == '0') {
-		(*c)++;
-		(*n)--;
-	}
 }
 
 static int count_line(struct ftx *x, struct fline *fl)
@@ -737,14 +706,6 @@ static struct gcpu *gcpu(struct ftx *x, long cpu)
 	return x->gcpus[cpu];
 }
 
-static void copy_name(char *dst, size_t size, const char *s, size_t n)
-{
-	if (n >= size)
-		n = size - 1;
-	memcpy(dst, s, n);
-	dst[n] = '\0';
-}
-
 /* " 0) vhost-2-26292  => CPU 0/K-26296 " */
 static bool graph_switch(struct ftx *x, const char *s, size_t n)
 {
@@ -770,7 +731,7 @@ static bool graph_switch(struct ftx *x, const char *s, size_t n)
 		end--;
 	g = gcpu(x, cpu);
 	if (g)
-		copy_name(g->task, sizeof(g->task), p, end - p);
+		copy_str(g->task, sizeof(g->task), p, end - p);
 	return true;
 }
 
@@ -842,18 +803,12 @@ static int graph_line(struct ftx *x, char *s, size_t n)
 
 			while (e > c && e[-1] == ' ')
 				e--;
-			fl.task = c;
-			fl.task_len = e - c;
-			for (const char *d = e; d > c; d--)
-				if (d[-1] == '-') {
-					fl.comm = c;
-					fl.comm_len = d - 1 - c;
-					fl.pid = d;
-					fl.pid_len = e - d;
-					break;
-				}
+			if (!set_task(&fl, c, e - c)) {
+				fl.task = c;
+				fl.task_len = e - c;
+			}
 			if (g)
-				copy_name(g->task, sizeof(g->task), c, e - c);
+				copy_str(g->task, sizeof(g->task), c, e - c);
 			p = bar + 1;
 			bar = memchr(p, '|', end - p);
 			if (!bar) {
@@ -875,17 +830,9 @@ static int graph_line(struct ftx *x, char *s, size_t n)
 		x->skipped++;
 		return 0;
 	}
-	if (!fl.task && g && g->task[0]) {
+	if (!fl.task && g && g->task[0] && !set_task(&fl, g->task, strlen(g->task))) {
 		fl.task = g->task;
 		fl.task_len = strlen(g->task);
-		for (size_t i = fl.task_len; i > 0; i--)
-			if (g->task[i - 1] == '-') {
-				fl.comm = g->task;
-				fl.comm_len = i - 1;
-				fl.pid = g->task + i;
-				fl.pid_len = fl.task_len - i;
-				break;
-			}
 	}
 	if (body[0] == '/' && body + 1 < end && body[1] == '*') {
 		/* an event printed inside the graph, as a comment: net_dev_xmit: dev=... */
@@ -928,7 +875,7 @@ static int graph_line(struct ftx *x, char *s, size_t n)
 			return 0;
 		}
 		if (g && depth < GRAPH_MAX_DEPTH) {
-			copy_name(g->stack[depth], GRAPH_NAME, fl.name, fl.name_len);
+			copy_str(g->stack[depth], GRAPH_NAME, fl.name, fl.name_len);
 			g->depth = depth;
 			if (depth > 0 && g->stack[depth - 1][0]) {
 				fl.parent = g->stack[depth - 1];
@@ -950,7 +897,7 @@ static int graph_line(struct ftx *x, char *s, size_t n)
 
 /* ---- the file -------------------------------------------------------------------- */
 
-int imp_ftrace_text(struct vnp_importer *im, struct lreader *lr, bool graph)
+static int ftrace_text(struct vnp_importer *im, struct lreader *lr, bool graph)
 {
 	struct ftx x = { .im = im, .lr = lr, .file = lr->name, .graph = graph,
 			 .pending_marker_cpu = -1, .entries = -1, .written = -1,
@@ -1010,11 +957,11 @@ int imp_ftrace_text(struct vnp_importer *im, struct lreader *lr, bool graph)
 			err = add_lost(&x, -1, x.first_ts, (double)lost);
 	}
 	if (!err && !x.good) {
-		if (x.bad)
+		if (x.bad.n)
 			err = vnp_fail(-EINVAL, "%s:%ld: not %s text: '%s' (and %llu more lines "
-				       "like it, no events)", x.file, x.first_bad,
-				       graph ? "function_graph" : "ftrace", x.first_bad_text,
-				       (unsigned long long)x.bad - 1);
+				       "like it, no events)", x.file, x.bad.first_line,
+				       graph ? "function_graph" : "ftrace", x.bad.first_text,
+				       (unsigned long long)x.bad.n - 1);
 		else
 			imp_warn(im, "%s: no events in this trace", x.file);
 	}
@@ -1028,9 +975,22 @@ int imp_ftrace_text(struct vnp_importer *im, struct lreader *lr, bool graph)
 	return err;
 }
 
+int imp_ftrace(struct vnp_importer *im, struct lreader *lr, const char *path)
+{
+	(void)path;
+	return ftrace_text(im, lr, false);
+}
+
+int imp_function_graph(struct vnp_importer *im, struct lreader *lr, const char *path)
+{
+	(void)path;
+	return ftrace_text(im, lr, true);
+}
+
 /* ---- detection ------------------------------------------------------------------ */
 
-int sniff_ftrace(const char *data, size_t len, bool *graph, bool *graph_abstime)
+/* ftrace or function_graph text (@graph): how many lines read as either */
+static int sniff_text(const char *data, size_t len, bool *graph)
 {
 	const char *p = data, *end = data + len;
 	int bonus = 0, text = 0, fgraph = 0, lines = 0;
@@ -1074,8 +1034,6 @@ int sniff_ftrace(const char *data, size_t len, bool *graph, bool *graph_abstime)
 			} else if (tl && q + tl < nl && memchr(q, '|', nl - q) &&
 				   (q[tl] == ' ' || q[tl] == ')')) {
 				fgraph++;
-				if (q[tl] == ' ')
-					*graph_abstime = true;
 			} else if ((parse_context(buf, m, &fl) == 1 ||
 				    parse_latency(buf, m, &fl) == 1) &&
 				   parse_body(fl.body, fl.body_len, &fl) >= 0 &&
@@ -1098,4 +1056,20 @@ int sniff_ftrace(const char *data, size_t len, bool *graph, bool *graph_abstime)
 	if (fgraph > text)
 		*graph = true;
 	return text + fgraph + bonus;
+}
+
+int sniff_ftrace(const char *data, size_t len)
+{
+	bool graph = false;
+	int score = sniff_text(data, len, &graph);
+
+	return graph ? 0 : score;
+}
+
+int sniff_function_graph(const char *data, size_t len)
+{
+	bool graph = false;
+	int score = sniff_text(data, len, &graph);
+
+	return graph ? score : 0;
 }

@@ -1,7 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Importers, private: the line reader, the bin accumulator shared by every
- * format, and one entry point per format. See docs/import.md.
+ * Importers, private. The files and who calls whom (no circle):
+ *
+ *   import.c   the table of formats, detection, one file by its format
+ *                -> the formats (through the table), accum.c, reader.c
+ *   <format>.c one format: its sniffer and its parser
+ *                -> accum.c, text.c, reader.c (event_systems.c)
+ *   accum.c    the bin accumulator, warnings, the run at the end -> none
+ *   text.c     text helpers of the formats -> none
+ *   reader.c   the line reader -> none
+ *
+ * See docs/import.md ("Adding a format").
  */
 #ifndef VNP_IMPORT_LOCAL_H
 #define VNP_IMPORT_LOCAL_H
@@ -51,7 +60,7 @@ int lr_read_all(struct lreader *lr, char **out, size_t *len, size_t max);
 /* the first bytes of the decoded text, without consuming them */
 int lr_peek(struct lreader *lr, const char **data, size_t *len);
 
-/* ---- the accumulator ----------------------------------------------------- */
+/* ---- the accumulator (accum.c) ------------------------------------------- */
 
 /* one series being built; values indexed by absolute bin - acc->base */
 struct aseries {
@@ -96,6 +105,9 @@ struct vnp_importer {
 	bool clock_fixed;  /* --into: the run's clock, set by the caller */
 	uint64_t events, lines, bytes;
 	char *files; /* the files read, for messages: "a.txt, b.json" */
+	/* whole runs that a file held (vnetprof CSV), not binned */
+	struct vnp_run **runs;
+	size_t nruns;
 	/* warnings */
 	char *warn[IMP_MAX_WARN_KEPT];
 	size_t nwarn_kept;
@@ -104,6 +116,31 @@ struct vnp_importer {
 
 /* diagnostics */
 void imp_warn(struct vnp_importer *im, const char *fmt, ...) __printf(2, 3);
+
+/* the lines of one file that its format could not read */
+struct imp_bad {
+	uint64_t n;
+	long first_line;     /* for the error when no line could be read */
+	char first_text[48]; /* the start of that line, control bytes as '?' */
+};
+
+/*
+ * imp_bad_line() - count a line that cannot be read, with a warning
+ * "file:line: @why, skipped: 'start of the line'" (without the quote when
+ * @line is NULL).
+ */
+void imp_bad_line(struct vnp_importer *im, struct imp_bad *b, const struct lreader *lr,
+		  const char *line, size_t len, const char *why);
+/*
+ * imp_add_runs() - keep whole runs that a file held (@runs and each run are
+ * the importer's now, also on failure). A file of whole runs and a file of
+ * events do not go into one import: -EINVAL.
+ */
+int imp_add_runs(struct vnp_importer *im, const char *file, struct vnp_run **runs, size_t n);
+/* a file read, for the message of an import that found nothing */
+void imp_note_file(struct vnp_importer *im, const char *name);
+/* "123.5" seconds as a JSON double -> ns; INT64_MIN when out of range */
+int64_t secs_to_ns(double s);
 
 /* A series key is built with key_*() then looked up (created on a miss). */
 struct skey {
@@ -143,28 +180,68 @@ void imp_note_end(struct vnp_importer *im, int64_t t_ns, bool partial);
 /* the file's clock: fails if it differs from what earlier files used */
 int imp_set_clock(struct vnp_importer *im, const char *file, const char *clock);
 
-/* ---- text helpers ---------------------------------------------------------- */
+/* ---- text helpers (text.c) ------------------------------------------------ */
+
+static inline bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
 
 /* "123.456789" → ns; digits beyond 9 decimals are cut. Return: chars used or 0. */
 size_t parse_ts(const char *s, size_t n, int64_t *ns);
-/* like parse_ts() but for a JSON double */
-int64_t secs_to_ns(double s);
 /* value of "key=value" in an ftrace or perf payload */
 bool payload_field(const char *p, size_t n, const char *key, const char **v, size_t *vlen);
-/* "net_dev_xmit" → "net"; NULL if unknown */
+/*
+ * split_task() - "comm-pid": the pid is the digits after the last '-', so
+ * that comm may hold spaces and dashes ("CPU 0/KVM-26296", "vhost-30340-30352").
+ * Return: true and the length of comm, or false if @s does not end in "-<digits>".
+ */
+bool split_task(const char *s, size_t n, size_t *comm_len);
+/* "003" -> "3": a CPU number without its leading zeros */
+void trim_cpu(const char **c, size_t *n);
+/* "sys:name" of identifier characters: a tracepoint */
+bool is_tracepoint(const char *e, size_t n);
+/* @n bytes of @s into @dst, cut to @size - 1, NUL-terminated */
+void copy_str(char *dst, size_t size, const char *s, size_t n);
+/* "net_dev_xmit" → "net"; NULL if unknown (event_systems.c) */
 const char *event_system(const char *name, size_t len);
 
-/* ---- formats ---------------------------------------------------------------- */
+/* ---- formats: the table (import.c) and one file each ------------------------ */
 
-int imp_ftrace_text(struct vnp_importer *im, struct lreader *lr, bool graph);
-int imp_perf_script(struct vnp_importer *im, struct lreader *lr);
-int imp_perf_stat(struct vnp_importer *im, struct lreader *lr);
-int imp_iperf3(struct vnp_importer *im, struct lreader *lr);
-int imp_trace_dat(struct vnp_importer *im, const char *path);
+/* a sniffer's score for a magic number or a header that no other format has */
+#define IMP_SNIFF_SURE (1 << 20)
 
-/* format sniffers: how many of the lines in @data look like the format */
-int sniff_ftrace(const char *data, size_t len, bool *graph, bool *graph_abstime);
+struct imp_format {
+	enum vnp_import_format id;
+	const char *name; /* --format NAME */
+	const char *what; /* in messages: "perf script" */
+	/*
+	 * How much of @data (the start of the decoded file, at most LR_PEEK_SIZE
+	 * bytes) looks like this format: 0 not at all, else a score (the lines
+	 * that read, IMP_SNIFF_SURE for a magic number). The highest wins.
+	 */
+	int (*sniff)(const char *data, size_t len);
+	/* read the whole file into @im; @path is NULL for standard input or memory */
+	int (*parse)(struct vnp_importer *im, struct lreader *lr, const char *path);
+	const char *suffix; /* a file that no sniffer knows is this format if named so */
+};
+
+/* the table, for its tests */
+const struct imp_format *imp_formats(size_t *n);
+
+int sniff_ftrace(const char *data, size_t len);
+int imp_ftrace(struct vnp_importer *im, struct lreader *lr, const char *path);
+int sniff_function_graph(const char *data, size_t len);
+int imp_function_graph(struct vnp_importer *im, struct lreader *lr, const char *path);
+int sniff_trace_dat(const char *data, size_t len);
+int imp_trace_dat(struct vnp_importer *im, struct lreader *lr, const char *path);
 int sniff_perf_script(const char *data, size_t len);
+int imp_perf_script(struct vnp_importer *im, struct lreader *lr, const char *path);
 int sniff_perf_stat(const char *data, size_t len);
+int imp_perf_stat(struct vnp_importer *im, struct lreader *lr, const char *path);
+int sniff_iperf3(const char *data, size_t len);
+int imp_iperf3(struct vnp_importer *im, struct lreader *lr, const char *path);
+int sniff_csv(const char *data, size_t len);
+int imp_csv(struct vnp_importer *im, struct lreader *lr, const char *path);
 
 #endif

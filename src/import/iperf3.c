@@ -15,6 +15,7 @@
  */
 #include "import-local.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -152,7 +153,7 @@ static bool is_reverse(json_t *root)
 	return json_integer_value(json_object_get(ts, "reverse")) != 0;
 }
 
-int imp_iperf3(struct vnp_importer *im, struct lreader *lr)
+int imp_iperf3(struct vnp_importer *im, struct lreader *lr, const char *path)
 {
 	struct ip3 x = { .im = im, .file = lr->name };
 	json_error_t je;
@@ -161,6 +162,7 @@ int imp_iperf3(struct vnp_importer *im, struct lreader *lr)
 	size_t len;
 	int err;
 
+	(void)path;
 	err = imp_set_clock(im, x.file, "iperf3-relative");
 	if (err)
 		return err;
@@ -226,4 +228,14 @@ out:
 	free(text);
 	key_free(&x.key);
 	return err;
+}
+
+/* a JSON object: no other format starts with '{' */
+int sniff_iperf3(const char *data, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && isspace((unsigned char)data[i]))
+		i++;
+	return i < len && data[i] == '{' ? IMP_SNIFF_SURE : 0;
 }

@@ -25,9 +25,8 @@ struct pscript {
 	struct lreader *lr;
 	const char *file;
 	struct skey key, tkey;
-	uint64_t good, bad, frames;
-	long first_bad;
-	char first_bad_text[48];
+	uint64_t good, frames;
+	struct imp_bad bad;
 	int64_t prev_ts;
 	bool have_prev;
 	/* a sample whose function is on the next (callchain) line */
@@ -44,11 +43,6 @@ struct pline {
 	int64_t ts;
 	bool period;
 };
-
-static inline bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
 
 static bool is_hex(char c)
 {
@@ -144,35 +138,9 @@ static int parse_header(const char *s, size_t n, struct pline *pl)
 	return pl->event_len ? 1 : 0;
 }
 
-/* "sys:name" of identifier characters */
-static bool is_tracepoint(const char *e, size_t n)
-{
-	const char *c = memchr(e, ':', n);
-
-	if (!c || c == e || c == e + n - 1 || memchr(c + 1, ':', e + n - c - 1))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (e + i != c && !(isalnum((unsigned char)e[i]) || e[i] == '_'))
-			return false;
-	return true;
-}
-
 static void note_bad(struct pscript *x, const char *line, size_t len, const char *why)
 {
-	char snip[48];
-	size_t n = len < sizeof(snip) - 1 ? len : sizeof(snip) - 1;
-
-	for (size_t i = 0; i < n; i++)
-		snip[i] = (unsigned char)line[i] < 0x20 || (unsigned char)line[i] >= 0x7f ? '?'
-										      : line[i];
-	snip[n] = '\0';
-	if (!x->bad) {
-		x->first_bad = x->lr->lineno;
-		memcpy(x->first_bad_text, snip, n + 1);
-	}
-	x->bad++;
-	imp_warn(x->im, "%s:%ld: %s, skipped: '%s%s'", x->file, x->lr->lineno, why, snip,
-		 len > n ? "..." : "");
+	imp_bad_line(x->im, &x->bad, x->lr, line, len, why);
 }
 
 static void add_by(struct pscript *x, struct skey *k, const char *comm, size_t cl,
@@ -189,10 +157,8 @@ static void add_by(struct pscript *x, struct skey *k, const char *comm, size_t c
 		if (!strcmp(by, "cpu")) {
 			v = cpu;
 			vl = cpul;
-			while (v && vl > 1 && *v == '0') {
-				v++;
-				vl--;
-			}
+			if (v)
+				trim_cpu(&v, &vl);
 		} else if (totals) {
 			continue; /* shares are of all the CPU's samples */
 		} else if (!strcmp(by, "task")) {
@@ -330,14 +296,6 @@ static int count_sample(struct pscript *x, int64_t ts, const char *comm, size_t 
 	return err ? vnp_fail(err, "%s:%ld: %s", x->file, x->lr->lineno, vnp_errmsg()) : 0;
 }
 
-static void copy(char *dst, size_t size, const char *s, size_t n)
-{
-	if (n >= size)
-		n = size - 1;
-	memcpy(dst, s, n);
-	dst[n] = '\0';
-}
-
 static int line_(struct pscript *x, char *s, size_t n)
 {
 	struct pline pl;
@@ -390,10 +348,10 @@ static int line_(struct pscript *x, char *s, size_t n)
 		/* the function is on the first frame of the callchain */
 		x->want_frame = true;
 		x->pending.ts = pl.ts;
-		copy(x->pending.comm, sizeof(x->pending.comm), pl.comm, pl.comm_len);
-		copy(x->pending.pid, sizeof(x->pending.pid), pl.pid, pl.pid_len);
-		copy(x->pending.cpu, sizeof(x->pending.cpu), pl.cpu ? pl.cpu : "", pl.cpu_len);
-		copy(x->pending.event, sizeof(x->pending.event), pl.event, pl.event_len);
+		copy_str(x->pending.comm, sizeof(x->pending.comm), pl.comm, pl.comm_len);
+		copy_str(x->pending.pid, sizeof(x->pending.pid), pl.pid, pl.pid_len);
+		copy_str(x->pending.cpu, sizeof(x->pending.cpu), pl.cpu ? pl.cpu : "", pl.cpu_len);
+		copy_str(x->pending.event, sizeof(x->pending.event), pl.event, pl.event_len);
 		return 0;
 	} else {
 		r = count_sample(x, pl.ts, pl.comm, pl.comm_len, pl.pid, pl.pid_len, pl.cpu,
@@ -410,13 +368,14 @@ static int line_(struct pscript *x, char *s, size_t n)
 	return r;
 }
 
-int imp_perf_script(struct vnp_importer *im, struct lreader *lr)
+int imp_perf_script(struct vnp_importer *im, struct lreader *lr, const char *path)
 {
 	struct pscript x = { .im = im, .lr = lr, .file = lr->name };
 	char *line;
 	size_t len;
 	int r, err;
 
+	(void)path;
 	err = imp_set_clock(im, x.file, "trace");
 	while (!err && (r = lr_next(lr, &line, &len)) > 0) {
 		im->lines++;
@@ -435,10 +394,10 @@ int imp_perf_script(struct vnp_importer *im, struct lreader *lr)
 	if (!err && lr->truncated)
 		imp_warn(im, "%s: the gzip data ends early (the file was cut); read what it held",
 			 x.file);
-	if (!err && !x.good && x.bad)
+	if (!err && !x.good && x.bad.n)
 		err = vnp_fail(-EINVAL, "%s:%ld: not perf script output: '%s' (and %llu more "
-			       "lines like it)", x.file, x.first_bad, x.first_bad_text,
-			       (unsigned long long)x.bad - 1);
+			       "lines like it)", x.file, x.bad.first_line, x.bad.first_text,
+			       (unsigned long long)x.bad.n - 1);
 	if (!err && !x.good)
 		imp_warn(im, "%s: no samples or events", x.file);
 	if (!err && x.have_prev)

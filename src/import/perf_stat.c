@@ -29,9 +29,9 @@ struct pstat {
 	struct skey key;
 	int64_t *prev; /* end of the previous interval, per series; INT64_MIN: none */
 	size_t nprev;
-	uint64_t good, bad, not_counted;
+	uint64_t good, not_counted;
 	bool scaled_warned;
-	long first_bad;
+	struct imp_bad bad;
 	int64_t last_t;
 };
 
@@ -72,24 +72,9 @@ static bool is_number(const char *s)
 	return !*end;
 }
 
-static bool tracepoint_name(const char *s)
-{
-	const char *c = strchr(s, ':');
-
-	if (!c || c == s || !c[1] || strchr(c + 1, ':'))
-		return false;
-	for (const char *p = s; *p; p++)
-		if (p != c && !(isalnum((unsigned char)*p) || *p == '_'))
-			return false;
-	return true;
-}
-
 static void bad(struct pstat *x, const char *why)
 {
-	if (!x->bad)
-		x->first_bad = x->lr->lineno;
-	x->bad++;
-	imp_warn(x->im, "%s:%ld: %s, skipped", x->file, x->lr->lineno, why);
+	imp_bad_line(x->im, &x->bad, x->lr, NULL, 0, why);
 }
 
 static int row(struct pstat *x, char *line)
@@ -142,7 +127,7 @@ static int row(struct pstat *x, char *line)
 		bad(x, "no event name");
 		return 0;
 	}
-	if (tracepoint_name(event)) {
+	if (is_tracepoint(event, strlen(event))) {
 		key_reset(&x->key, "tracepoint_hits");
 		def.backend = "import:perf-stat";
 	} else {
@@ -211,13 +196,14 @@ static int row(struct pstat *x, char *line)
 	return 0;
 }
 
-int imp_perf_stat(struct vnp_importer *im, struct lreader *lr)
+int imp_perf_stat(struct vnp_importer *im, struct lreader *lr, const char *path)
 {
 	struct pstat x = { .im = im, .lr = lr, .file = lr->name };
 	char *line;
 	size_t len;
 	int r, err;
 
+	(void)path;
 	err = imp_set_clock(im, x.file, "perf-stat-relative");
 	while (!err && (r = lr_next(lr, &line, &len)) > 0) {
 		char *p = line;
@@ -251,9 +237,9 @@ int imp_perf_stat(struct vnp_importer *im, struct lreader *lr)
 	}
 	if (!err && r < 0)
 		err = r;
-	if (!err && !x.good && x.bad)
+	if (!err && !x.good && x.bad.n)
 		err = vnp_fail(-EINVAL, "%s:%ld: not perf stat -x -I output (no interval rows)",
-			       x.file, x.first_bad);
+			       x.file, x.bad.first_line);
 	if (!err && !x.good && !x.not_counted)
 		imp_warn(im, "%s: no interval rows", x.file);
 	if (!err && x.good)

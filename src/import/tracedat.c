@@ -243,13 +243,35 @@ static int iterate(struct tdat *x, struct tracecmd_input *h, const char *instanc
 	return x->err;
 }
 
-int imp_trace_dat(struct vnp_importer *im, const char *path)
+static const char tracedat_magic[] = "\x17\x08\x44tracing";
+
+int sniff_trace_dat(const char *data, size_t len)
+{
+	return len >= sizeof(tracedat_magic) - 1 &&
+			       !memcmp(data, tracedat_magic, sizeof(tracedat_magic) - 1)
+		       ? IMP_SNIFF_SURE
+		       : 0;
+}
+
+int imp_trace_dat(struct vnp_importer *im, struct lreader *lr, const char *path)
 {
 	struct tdat x = { .im = im, .file = path };
 	struct tracecmd_input *h;
+	const char *p;
+	size_t len;
 	int err, n;
 
-	err = imp_set_clock(im, path, "trace");
+	if (!path)
+		return vnp_fail(-EINVAL, "%s: trace.dat is read from a file, not from "
+				"standard input or memory", lr->name);
+	if (lr->gz)
+		return vnp_fail(-EINVAL, "%s: a compressed trace.dat; decompress it first "
+				"(libtracecmd reads files)", lr->name);
+	err = lr_peek(lr, &p, &len);
+	if (!err && !sniff_trace_dat(p, len))
+		err = vnp_fail(-EINVAL, "%s: not a trace.dat file (no trace-cmd magic)", lr->name);
+	if (!err)
+		err = imp_set_clock(im, path, "trace");
 	if (err)
 		return err;
 	tracecmd_set_loglevel(TEP_LOG_NONE);

@@ -321,36 +321,39 @@ static void test_by_and_options(void **state)
 	assert_non_null(strstr(vnp_errmsg(), "microseconds"));
 }
 
+/* every fixture and its format */
+static const struct {
+	const char *file;
+	enum vnp_import_format f;
+} fixture_formats[] = {
+	{ "ftrace-formats/default.txt", VNP_IMPORT_FTRACE },
+	{ "ftrace-formats/irq-info-off.txt", VNP_IMPORT_FTRACE },
+	{ "ftrace-formats/record-tgid.txt", VNP_IMPORT_FTRACE },
+	{ "ftrace-formats/latency-format.txt", VNP_IMPORT_FTRACE },
+	{ "ftrace-formats/no-context-info.txt", VNP_IMPORT_FTRACE },
+	{ "vhost/function-tracer.txt", VNP_IMPORT_FTRACE },
+	{ "vhost/function-graph-abstime.txt", VNP_IMPORT_FUNCTION_GRAPH },
+	{ "netns-staged/ftrace-events.txt.gz", VNP_IMPORT_FTRACE },
+	{ "netns-staged/trace-events.dat", VNP_IMPORT_TRACE_DAT },
+	{ "netns-staged/perf-script-cpu-clock.txt", VNP_IMPORT_PERF_SCRIPT },
+	{ "netns-staged/perf-stat-interval.csv", VNP_IMPORT_PERF_STAT },
+	{ "netns-staged/iperf3-server.json", VNP_IMPORT_IPERF3 },
+	{ "netns-staged/iperf3-client.json", VNP_IMPORT_IPERF3 },
+};
+
 static void test_detect(void **state)
 {
-	static const struct {
-		const char *file;
-		enum vnp_import_format f;
-	} cases[] = {
-		{ "ftrace-formats/default.txt", VNP_IMPORT_FTRACE },
-		{ "ftrace-formats/irq-info-off.txt", VNP_IMPORT_FTRACE },
-		{ "ftrace-formats/record-tgid.txt", VNP_IMPORT_FTRACE },
-		{ "ftrace-formats/latency-format.txt", VNP_IMPORT_FTRACE },
-		{ "ftrace-formats/no-context-info.txt", VNP_IMPORT_FTRACE },
-		{ "vhost/function-tracer.txt", VNP_IMPORT_FTRACE },
-		{ "vhost/function-graph-abstime.txt", VNP_IMPORT_FUNCTION_GRAPH },
-		{ "netns-staged/ftrace-events.txt.gz", VNP_IMPORT_FTRACE },
-		{ "netns-staged/trace-events.dat", VNP_IMPORT_TRACE_DAT },
-		{ "netns-staged/perf-script-cpu-clock.txt", VNP_IMPORT_PERF_SCRIPT },
-		{ "netns-staged/perf-stat-interval.csv", VNP_IMPORT_PERF_STAT },
-		{ "netns-staged/iperf3-server.json", VNP_IMPORT_IPERF3 },
-		{ "netns-staged/iperf3-client.json", VNP_IMPORT_IPERF3 },
-	};
+	const size_t ncases = sizeof(fixture_formats) / sizeof(fixture_formats[0]);
 	enum vnp_import_format f;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int err = vnp_import_detect(fixture(cases[i].file), &f);
+	for (size_t i = 0; i < ncases; i++) {
+		int err = vnp_import_detect(fixture(fixture_formats[i].file), &f);
 
-		if (err || f != cases[i].f)
-			fail_msg("%s: detected %s (%d: %s), wanted %s", cases[i].file,
+		if (err || f != fixture_formats[i].f)
+			fail_msg("%s: detected %s (%d: %s), wanted %s", fixture_formats[i].file,
 				 vnp_import_format_str(f), err, vnp_errmsg(),
-				 vnp_import_format_str(cases[i].f));
+				 vnp_import_format_str(fixture_formats[i].f));
 	}
 	assert_int_equal(vnp_import_detect_mem("hello\nworld\n", 12, &f), -EPROTONOSUPPORT);
 	/* one line without its newline is read whole */
@@ -671,6 +674,191 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* ---- the format table ---------------------------------------------------- */
+
+/* the first bytes of a file as the sniffers see them */
+static void peek_file(struct lreader *lr, const char *path, const char **p, size_t *n)
+{
+	assert_int_equal(lr_open(lr, path), 0);
+	assert_int_equal(lr_peek(lr, p, n), 0);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static const char long_csv[] =
+	"run,series,t_start,t_end,value\n"
+	"demo,tcp_retrans_total,0,0.1,1\n"
+	"demo,tcp_retrans_total,0.1,0.2,\n"
+	"demo,tcp_retrans_total,0.2,0.25,3\n"
+	"demo,\"cpu_share{function=\"\"a,b\"\"}\",0,0.1,0.5\n"
+	"other,x,0,1,7\n";
+
+/* every format has one line of the table; its sniffer, and no other, picks its fixtures */
+/* the fixtures, a file that is no trace, and a CSV: the format each sniffs as */
+static int sniffed(const struct imp_format *t, size_t n, const char *path)
+{
+	int best = 0, want = -1;
+	struct lreader lr;
+	const char *p;
+	size_t len;
+
+	peek_file(&lr, path, &p, &len);
+	/* the detection rule: the highest score, the first of equals */
+	for (size_t i = 0; i < n; i++) {
+		int s = t[i].sniff(p, len);
+
+		assert_true(s >= 0);
+		if (s > best) {
+			best = s;
+			want = (int)i;
+		}
+	}
+	lr_close(&lr);
+	return want;
+}
+
+static void test_format_table(void **state)
+{
+	char csv[512];
+	size_t n;
+	int c;
+	const struct imp_format *t = imp_formats(&n);
+
+	(void)state;
+	/* one line per format value, names that parse back */
+	for (int f = VNP_IMPORT_FTRACE; f <= VNP_IMPORT_CSV; f++) {
+		int lines = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (t[i].id == (enum vnp_import_format)f) {
+				enum vnp_import_format back;
+
+				lines++;
+				assert_non_null(t[i].sniff);
+				assert_non_null(t[i].parse);
+				assert_string_equal(vnp_import_format_str(t[i].id), t[i].name);
+				assert_int_equal(vnp_import_format_parse(t[i].name, &back), 0);
+				assert_int_equal(back, t[i].id);
+			}
+		assert_int_equal(lines, 1);
+	}
+	assert_int_equal(n, VNP_IMPORT_CSV);
+	snprintf(csv, sizeof(csv), "%s/long.csv", tmpdir);
+	write_file(csv, long_csv);
+	for (size_t i = 0; i < sizeof(fixture_formats) / sizeof(fixture_formats[0]); i++) {
+		int w = sniffed(t, n, fixture(fixture_formats[i].file));
+
+		if (w < 0 || t[w].id != fixture_formats[i].f)
+			fail_msg("%s: sniffed as %s, wanted %s", fixture_formats[i].file,
+				 w < 0 ? "nothing" : t[w].name,
+				 vnp_import_format_str(fixture_formats[i].f));
+	}
+	assert_int_equal(sniffed(t, n, fixture("vhost/set_ftrace_filter.txt")), -1);
+	c = sniffed(t, n, csv);
+	assert_true(c >= 0);
+	assert_int_equal(t[c].id, VNP_IMPORT_CSV);
+}
+
+static char *runs_csv(struct vnp_run **runs, size_t n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+
+	assert_non_null(fp);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(vnp_csv_write_run(fp, runs[i], i == 0), 0);
+	assert_int_equal(fclose(fp), 0);
+	for (size_t i = 0; i < n; i++)
+		vnp_run_free(runs[i]);
+	free(runs);
+	return text;
+}
+
+/* CSV through the table gives what vnp_csv_read() gives, from a file, gzip or memory */
+static void test_csv_through_table(void **state)
+{
+	struct vnp_importer *im;
+	struct vnp_run **runs;
+	char path[512], gz[512], *want, *got;
+	size_t n;
+	gzFile z;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/through.csv", tmpdir);
+	snprintf(gz, sizeof(gz), "%s/through.csv.gz", tmpdir);
+	write_file(path, long_csv);
+	z = gzopen(gz, "wb");
+	assert_non_null(z);
+	assert_int_equal(gzputs(z, long_csv), (int)strlen(long_csv));
+	assert_int_equal(gzclose(z), Z_OK);
+	assert_int_equal(vnp_csv_read(path, &runs, &n), 0);
+	assert_int_equal(n, 2);
+	want = runs_csv(runs, n);
+
+	for (int way = 0; way < 3; way++) {
+		im = vnp_importer_new(NULL);
+		assert_non_null(im);
+		if (way == 0)
+			assert_int_equal(vnp_importer_add_file(im, path, VNP_IMPORT_AUTO), 0);
+		else if (way == 1)
+			assert_int_equal(vnp_importer_add_file(im, gz, VNP_IMPORT_CSV), 0);
+		else
+			assert_int_equal(vnp_importer_add_mem(im, "mem.csv", long_csv,
+							      strlen(long_csv), VNP_IMPORT_CSV), 0);
+		n = vnp_importer_take_runs(im, &runs);
+		assert_int_equal(n, 2);
+		got = runs_csv(runs, n);
+		assert_string_equal(got, want);
+		free(got);
+		assert_int_equal(vnp_importer_take_runs(im, &runs), 0);
+		vnp_importer_free(im);
+	}
+	/* whole runs and events do not go into one import, either way round */
+	im = vnp_importer_new(NULL);
+	assert_int_equal(vnp_importer_add_file(im, path, VNP_IMPORT_AUTO), 0);
+	assert_int_equal(vnp_importer_add_file(im, fixture("ftrace-formats/default.txt"),
+					       VNP_IMPORT_AUTO), -EINVAL);
+	vnp_importer_free(im);
+	im = vnp_importer_new(NULL);
+	assert_int_equal(vnp_importer_add_file(im, fixture("ftrace-formats/default.txt"),
+					       VNP_IMPORT_AUTO), 0);
+	assert_int_equal(vnp_importer_add_file(im, path, VNP_IMPORT_AUTO), -EINVAL);
+	assert_non_null(strstr(vnp_errmsg(), "whole runs"));
+	vnp_importer_free(im);
+	/* the reader's own errors, with the file's name */
+	im = vnp_importer_new(NULL);
+	assert_int_equal(vnp_importer_add_mem(im, "short.csv", "demo,x,0,1\n", 11,
+					      VNP_IMPORT_CSV), -EINVAL);
+	assert_non_null(strstr(vnp_errmsg(), "short.csv:1: expected 5 fields"));
+	vnp_importer_free(im);
+	free(want);
+}
+
+static void test_split_task(void **state)
+{
+	size_t cl = 99;
+
+	(void)state;
+	assert_true(split_task("CPU 0/KVM-26296", 15, &cl));
+	assert_int_equal(cl, 9);
+	assert_true(split_task("vhost-30340-30352", 17, &cl));
+	assert_int_equal(cl, 11);
+	assert_true(split_task("-12", 3, &cl));
+	assert_int_equal(cl, 0);
+	assert_false(split_task("12", 2, &cl));
+	assert_false(split_task("abc-", 4, &cl));
+	assert_false(split_task("abc-1x", 6, &cl));
+	assert_false(split_task("", 0, &cl));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -684,6 +872,9 @@ int main(void)
 		cmocka_unit_test(test_ftrace_layouts),
 		cmocka_unit_test(test_by_and_options),
 		cmocka_unit_test(test_detect),
+		cmocka_unit_test(test_format_table),
+		cmocka_unit_test(test_csv_through_table),
+		cmocka_unit_test(test_split_task),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_staged_analysis),
 	};
