@@ -273,7 +273,11 @@ int lr_read_all(struct lreader *lr, char **out, size_t *outlen, size_t max)
 		if (n + avail + 1 > cap) {
 			char *a;
 
-			cap = cap ? cap * 2 : LR_BUF_SIZE;
+			/* plain text from memory: its size is known, allocate just that */
+			if (!cap && lr->mem && !lr->gz)
+				cap = avail + (lr->memlen - lr->mempos) + 1;
+			else
+				cap = cap ? cap * 2 : LR_BUF_SIZE;
 			while (cap < n + avail + 1)
 				cap *= 2;
 			a = realloc(all, cap);
