@@ -26,10 +26,10 @@ long=0
 if [ "$secs" -ge 600 ]; then long=1; fi
 mkdir -p "$out/obj"
 
-# -DIMP_MAX_*: a fuzzer's input may span any time at 1 ms bins; the bound of
-# the values held (16384 cells, 128 KiB) keeps the work per input near its
-# parsing (at 2^18 cells, building and walking the bins cost up to ~3 ms an
-# input). Inputs beyond it take the same "too many bins" path as at 2^26.
+# -DIMP_MAX_*: a mutated timestamp can make an input span hours at 1 ms bins;
+# bounding the values held to 16384 (128 KiB) keeps the work per input near
+# its parsing (at 2^18, building and walking the bins cost more than parsing).
+# Inputs past it take the same "too many bins" path as a real import past 2^26.
 cflags=(-g -O1 -std=c17 -D_GNU_SOURCE -fno-omit-frame-pointer
 	-Wall -Wextra -Wshadow -Wno-unused-parameter -Wstrict-prototypes -Wformat=2
 	-Wno-format-nonliteral -Werror
@@ -106,20 +106,21 @@ for name in "${formats[@]}" auto; do
 	grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' "$work/log.txt" | tr '\n' ' '
 	echo
 	[ "$long" = 1 ] || continue
-	# long mode: keep the smallest corpus with the same coverage (the seeds
-	# first), and show what it holds beyond the seeds
+	# long mode: the corpus becomes the seeds and the fewest inputs that keep
+	# its features (edges and their hit counts); new/ gets the fewest inputs
+	# that reach edges the seeds do not (-use_counters=0), for review
 	rm -rf "$work/min" "$work/new"
 	mkdir -p "$work/min" "$work/new"
 	cp "$work/seeds"/* "$work/min/"
+	cp "$work/seeds"/* "$work/new/"
 	if ! (cd "$work" && "$(realpath "$bin")" "${opts[@]}" -merge=1 min corpus \
-		> merge.log 2>&1); then
+		> merge.log 2>&1 && "$(realpath "$bin")" "${opts[@]}" -merge=1 -use_counters=0 \
+		new corpus >> merge.log 2>&1); then
 		echo "fuzz: $name: minimising the corpus FAILED; see $work/merge.log"
 		status=1
 		continue
 	fi
-	for f in "$work/min"/*; do
-		[ -e "$work/seeds/$(basename "$f")" ] || cp "$f" "$work/new/"
-	done
+	for f in "$work/seeds"/*; do rm -f "$work/new/$(basename "$f")"; done
 	rm -rf "$work/corpus"
 	mv "$work/min" "$work/corpus"
 	echo "fuzz: $name: corpus minimised to $(find "$work/corpus" -type f | wc -l) inputs;" \
