@@ -12,6 +12,10 @@
 #include <string.h>
 
 static const char header[] = "run,series,t_start,t_end,value";
+/* values a run may hold: the importers' bound (src/import/accum.c), 512 MiB */
+#ifndef CSV_MAX_CELLS
+#define CSV_MAX_CELLS (1ll << 26)
+#endif
 
 static void put_field(FILE *fp, const char *s)
 {
@@ -228,6 +232,24 @@ static int read_fp(FILE *fp, const char *path, struct vnp_run ***runsp, size_t *
 			bin = strtod(b, NULL);
 		}
 		vnp_run_info_mut(runs[i])->bin_s = bin;
+		/* the run's values must fit as every importer's do: a t_start far from 0 is many bins */
+		{
+			double last = 0;
+			size_t ns = vnp_run_nseries(runs[i]);
+
+			for (size_t j = 0; j < nrows; j++)
+				if (rows[j].run == (int)i && rows[j].t0 / bin > last)
+					last = rows[j].t0 / bin;
+			if (last + 1 > (double)CSV_MAX_CELLS ||
+			    (last + 1) * (double)ns > (double)CSV_MAX_CELLS) {
+				err = vnp_fail(-E2BIG, "%s: run '%s': %zu series x %.0f bins of %g s would "
+					       "need %.0f MiB, more than an import allows (%lld MiB)",
+					       path, vnp_run_info(runs[i])->name, ns, last + 1, bin,
+					       (last + 1) * (double)ns * 8 / (1 << 20),
+					       (long long)(CSV_MAX_CELLS * 8 >> 20));
+				break;
+			}
+		}
 		for (size_t j = 0; !err && j < nrows; j++) {
 			struct row *r = &rows[j];
 			double kd;

@@ -50,6 +50,14 @@ printf 'demo,x,0,1\n' > short.csv
 expect_fail 1 "short.csv:1: expected 5 fields" "$VNETPROF" import short.csv -o a.db
 garbage 3000 3 > garbage.csv
 expect_fail 1 "garbage.csv" "$VNETPROF" import garbage.csv -o a.db
+# 63 bytes whose t_start asks for 10^8 bins: refused by the importers' bound
+# (512 MiB of values), not allocated (it took 2.7 GiB before), store untouched
+printf 'run,series,t_start,t_end,value\nfar,x,10000000,10000000.1,1\n' > far.csv
+vnp_to before-far.csv export a.db --format csv
+expect_fail 1 "far.csv: run 'far': 1 series x 100000001 bins of 0.1 s would need 763 MiB, more than an import allows" \
+	"$VNETPROF" import far.csv -o a.db
+vnp_to after-far.csv export a.db --format csv
+same_lines "a refused CSV changes nothing in the store" before-far.csv after-far.csv
 expect_fail 1 "no such store" "$VNETPROF" runs nothere.db
 expect_fail 1 '"error":"nothere.db: no such store' "$VNETPROF" runs nothere.db --json
 echo "not a database at all, just text, long enough to be a header" > bad.db
