@@ -243,7 +243,8 @@ static int read_fp(FILE *fp, const char *path, struct vnp_run ***runsp, size_t *
 			if (last + 1 > (double)CSV_MAX_CELLS ||
 			    (last + 1) * (double)ns > (double)CSV_MAX_CELLS) {
 				err = vnp_fail(-E2BIG, "%s: run '%s': %zu series x %.0f bins of %g s would "
-					       "need %.0f MiB, more than an import allows (%lld MiB)",
+					       "need %.0f MiB, more than an import allows (%lld MiB); "
+					       "t_start must be seconds from the run's origin",
 					       path, vnp_run_info(runs[i])->name, ns, last + 1, bin,
 					       (last + 1) * (double)ns * 8 / (1 << 20),
 					       (long long)(CSV_MAX_CELLS * 8 >> 20));

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "ref.h"
+
 #include "vnetprof.h"
 
 #include <errno.h>
@@ -205,40 +207,6 @@ static struct vnp_run *known_run(void)
  * References, computed here from the known series with the textbook
  * formulas (docs/analysis.md), to compare with the library's to 1e-9
  */
-
-/* Pearson's r of x[k] against y[k + lag] over the pairs where both have a value */
-static double pearson_ref(const double *x, const double *y, int64_t n, long lag, int64_t *used)
-{
-	double mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
-	int64_t m = 0;
-
-	for (int pass = 0; pass < 2; pass++) {
-		for (int64_t k = 0; k < n; k++) {
-			double a, b;
-
-			if (k + lag < 0 || k + lag >= n || isnan(x[k]) || isnan(y[k + lag]))
-				continue;
-			a = x[k];
-			b = y[k + lag];
-			if (!pass) {
-				mx += a;
-				my += b;
-				m++;
-			} else {
-				sxy += (a - mx) * (b - my);
-				sxx += (a - mx) * (a - mx);
-				syy += (b - my) * (b - my);
-			}
-		}
-		if (!pass) {
-			mx /= (double)m;
-			my /= (double)m;
-		}
-	}
-	if (used)
-		*used = m;
-	return sxy / sqrt(sxx * syy);
-}
 
 /* the best lag in +-max: largest |r|, the lag nearest 0 among equals, then the negative */
 static long best_lag_ref(const double *x, const double *y, int64_t n, long max, double *r)

@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "ref.h"
+
 #include "import/import-local.h"
 
 #include <math.h>
@@ -502,44 +504,6 @@ static int64_t rebin_counter(const struct vnp_run *run, const char *name, long f
 		out[j] = sum;
 	}
 	return n;
-}
-
-/*
- * Pearson's r of x[t] against y[t + lag] over the pairs where both have a
- * value, with the pairs' own means: the textbook two-pass formula
- */
-static double pearson_ref(const double *x, const double *y, int64_t n, long lag, int64_t *used)
-{
-	double mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
-	int64_t m = 0;
-
-	for (int pass = 0; pass < 2; pass++) {
-		for (int64_t t = 0; t < n; t++) {
-			double a, b;
-
-			if (t + lag < 0 || t + lag >= n)
-				continue;
-			a = x[t];
-			b = y[t + lag];
-			if (isnan(a) || isnan(b))
-				continue;
-			if (!pass) {
-				mx += a;
-				my += b;
-				m++;
-			} else {
-				sxy += (a - mx) * (b - my);
-				sxx += (a - mx) * (a - mx);
-				syy += (b - my) * (b - my);
-			}
-		}
-		if (!pass) {
-			mx /= (double)m;
-			my /= (double)m;
-		}
-	}
-	*used = m;
-	return sxy / sqrt(sxx * syy);
 }
 
 static void test_staged_analysis(void **state)
